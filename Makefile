@@ -1,0 +1,40 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11 + JDK 17):
+#   make demo   - create .venv, install, build the jar, run the main demo
+#   make test   - the same set-up, then the whole test suite (what CI runs)
+# Re-running is fast: each step is redone only when its inputs change.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# The CPU build of torch 2.13.0; set TORCH_SPEC to a CUDA build on GPU machines.
+TORCH_SPEC ?= torch==2.13.0
+JAR := spark_uwfq/jars/spark-uwfq-bridge.jar
+JAVA_SOURCES := $(shell find jvm-bridge/src -type f 2>/dev/null)
+PYTEST_ARGS ?=
+
+.PHONY: venv jar demo test wheel bench clean
+
+venv: $(BIN)/.installed
+
+$(BIN)/.installed: pyproject.toml setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[llm,dev]"
+	touch $@
+
+jar: $(JAR)
+
+$(JAR): $(BIN)/.installed $(JAVA_SOURCES) spark_uwfq/_version.py jvm-bridge/build.py
+	$(BIN)/python jvm-bridge/build.py
+
+demo: jar
+	$(BIN)/uwfq demo
+
+test: jar
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+wheel: jar
+	$(BIN)/python -m build --wheel --outdir dist .
+
+clean:
+	rm -rf $(VENV) dist build *.egg-info $(JAR)

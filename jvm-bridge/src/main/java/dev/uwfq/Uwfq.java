@@ -1,0 +1,50 @@
+package dev.uwfq;
+
+import dev.uwfq.spark.SchedulerHook;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+/** Static facade that Python reaches through py4j ({@code spark._jvm.dev.uwfq.Uwfq}). */
+public final class Uwfq {
+  private static final Properties BUILD = loadBuildInfo();
+  private static volatile String failure = null;
+
+  private Uwfq() {}
+
+  /** True once the scheduling hook is installed in this JVM's SparkContext. */
+  public static boolean installed() {
+    return SchedulerHook.isInstalled();
+  }
+
+  /** The spark-uwfq version this jar was built as. */
+  public static String version() {
+    return BUILD.getProperty("version", "unknown");
+  }
+
+  /** The Spark version whose jars this bridge was compiled against. */
+  public static String builtAgainstSpark() {
+    return BUILD.getProperty("spark.version", "unknown");
+  }
+
+  /** Why installation failed, or null. */
+  public static String installFailure() {
+    return failure;
+  }
+
+  static void markFailed(Throwable t) {
+    failure = t.toString();
+  }
+
+  private static Properties loadBuildInfo() {
+    Properties p = new Properties();
+    try (InputStream in = Uwfq.class.getResourceAsStream("/dev/uwfq/build.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    } catch (IOException ignored) {
+      // Build info is informational only.
+    }
+    return p;
+  }
+}

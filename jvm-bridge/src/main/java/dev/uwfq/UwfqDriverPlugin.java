@@ -1,0 +1,42 @@
+package dev.uwfq;
+
+import dev.uwfq.spark.SchedulerHook;
+import java.util.Collections;
+import java.util.Map;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.plugin.DriverPlugin;
+import org.apache.spark.api.plugin.PluginContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Driver side of the plugin. {@code init} runs before the task scheduler exists, so it only keeps
+ * the SparkContext; {@code registerMetrics} runs after {@code TaskScheduler.start()} and before any
+ * job, which is the one safe moment to install the scheduling hook.
+ */
+public final class UwfqDriverPlugin implements DriverPlugin {
+  private static final Logger LOG = LoggerFactory.getLogger(UwfqDriverPlugin.class);
+  private SparkContext sc;
+
+  @Override
+  public Map<String, String> init(SparkContext sc, PluginContext ctx) {
+    this.sc = sc;
+    return Collections.emptyMap();
+  }
+
+  @Override
+  public void registerMetrics(String appId, PluginContext ctx) {
+    try {
+      SchedulerHook.install(sc);
+    } catch (RuntimeException | LinkageError e) {
+      // Never take the application down: without the hook Spark schedules as it always does.
+      LOG.error("spark-uwfq: could not install the scheduling hook; Spark keeps its own scheduler", e);
+      Uwfq.markFailed(e);
+    }
+  }
+
+  @Override
+  public void shutdown() {
+    SchedulerHook.uninstall();
+  }
+}

@@ -1,0 +1,135 @@
+"""The plugin's options: one table, read by configure(), the CLI and the docs.
+
+Every option is a ``spark.uwfq.*`` conf. The JVM reads the same keys leniently (a bad value
+there is a warning and the default); here, at configuration time, a bad value is an error the
+user can fix before the application starts.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+POLICIES = ("uwfq", "ujf", "cfq", "fifo", "fair", "off")
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str  # keyword accepted by configure()
+    key: str  # Spark conf key
+    default: Any
+    expected: str  # how an error describes a valid value
+    parse: Callable[[Any], str]  # returns the conf string or raises ValueError
+    doc: str
+
+
+def _choice(values: tuple[str, ...]) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = str(value).strip().lower()
+        if text not in values:
+            raise ValueError
+        return text
+
+    return parse
+
+
+def _positive_int(value: Any) -> str:
+    if isinstance(value, bool):
+        raise ValueError
+    number = int(value)
+    if number <= 0 or number != float(value):
+        raise ValueError
+    return str(number)
+
+
+def _non_empty(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or "," in value:
+        raise ValueError
+    return value.strip()
+
+
+def _bool(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    text = str(value).strip().lower()
+    if text not in ("true", "false"):
+        raise ValueError
+    return text
+
+
+def parse_weights(value: Any) -> dict[str, float]:
+    """``{"alice": 2, "bob": 1}`` or ``"alice:2,bob:1"`` -> ``{"alice": 2.0, "bob": 1.0}``."""
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, str):
+        items = []
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            user, sep, weight = part.rpartition(":")
+            if not sep or not user.strip():
+                raise ValueError
+            items.append((user.strip(), weight))
+    else:
+        raise ValueError
+    weights = {}
+    for user, weight in items:
+        number = float(weight)
+        if not isinstance(user, str) or not user or not number > 0 or number == float("inf"):
+            raise ValueError
+        weights[user] = number
+    return weights
+
+
+def _weights(value: Any) -> str:
+    return ",".join(f"{u}:{w:g}" for u, w in parse_weights(value).items())
+
+
+def _path(value: Any) -> str:
+    text = str(value).strip()
+    if not text:
+        raise ValueError
+    return text
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("policy", "spark.uwfq.policy", "uwfq", "one of " + ", ".join(POLICIES),
+           _choice(POLICIES),
+           "Scheduling policy: uwfq (user-weighted fair queuing), ujf (fair share per user), "
+           "cfq (fair queuing over stages, no users), fifo (by logical job), fair (Spark's "
+           "stage-level FAIR), off (Spark schedules as if the plugin were absent)."),
+    Option("default_user", "spark.uwfq.defaultUser", "default", "a non-empty user name",
+           _non_empty,
+           "User charged for jobs that name none (no uwfq.user property, no Spark Connect user)."),
+    Option("weights", "spark.uwfq.weights", "", "'alice:2,bob:1' or a dict of positive numbers",
+           _weights,
+           "Per-user weights; a user's share is cores * w / (sum of active weights). "
+           "Unlisted users weigh 1."),
+    Option("weights_file", "spark.uwfq.weightsFile", "", "a file path", _path,
+           "Properties file of user=weight lines, re-read when it changes; overrides weights."),
+    Option("default_cost_ms", "spark.uwfq.defaultCostMs", 1000, "a positive integer",
+           _positive_int,
+           "Estimate (core-ms) for a job with no hint and no history."),
+    Option("ui", "spark.uwfq.ui", True, "true or false", _bool,
+           "Add a UWFQ tab to the Spark UI."),
+)
+
+BY_NAME = {o.name: o for o in OPTIONS}
+BY_KEY = {o.key: o for o in OPTIONS}
+
+
+def to_conf(name: str, value: Any) -> tuple[str, str]:
+    """Validate one configure() keyword; return its (conf key, conf value)."""
+    option = BY_NAME.get(name)
+    if option is None:
+        close = difflib.get_close_matches(name, list(BY_NAME), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise TypeError(
+            f"configure() got an unknown option {name!r}.{hint} "
+            f"Valid options: {', '.join(sorted(BY_NAME))}."
+        )
+    try:
+        return option.key, option.parse(value)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"configure(): {name}={value!r} is not valid; expected {option.expected}."
+        ) from None
