@@ -111,6 +111,11 @@ OPTIONS: tuple[Option, ...] = (
            "Estimate (core-ms) for a job with no hint and no history."),
     Option("ui", "spark.uwfq.ui", True, "true or false", _bool,
            "Add a UWFQ tab to the Spark UI."),
+    Option("events_capacity", "spark.uwfq.events.capacity", 200_000, "a positive integer",
+           _positive_int,
+           "Scheduling events (job/stage/task starts and ends) kept in the driver for "
+           "spark_uwfq.events.EventLog; the oldest are dropped past this. 0 in the conf file "
+           "turns recording off."),
 )
 
 BY_NAME = {o.name: o for o in OPTIONS}

@@ -1,5 +1,6 @@
 package dev.uwfq;
 
+import dev.uwfq.events.EventRecorder;
 import dev.uwfq.spark.SchedulerHook;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,6 +10,7 @@ import java.util.Properties;
 public final class Uwfq {
   private static final Properties BUILD = loadBuildInfo();
   private static volatile String failure = null;
+  private static volatile EventRecorder events = null;
 
   private Uwfq() {}
 
@@ -30,6 +32,15 @@ public final class Uwfq {
   /** Why installation failed, or null. */
   public static String installFailure() {
     return failure;
+  }
+
+  /** The event recorder of this application, or null when spark.uwfq.events.capacity is 0. */
+  public static EventRecorder events() {
+    return events;
+  }
+
+  static void setEventRecorder(EventRecorder recorder) {
+    events = recorder;
   }
 
   static void markFailed(Throwable t) {

@@ -1,5 +1,6 @@
 package dev.uwfq;
 
+import dev.uwfq.events.EventRecorder;
 import dev.uwfq.spark.SchedulerHook;
 import java.util.Collections;
 import java.util.Map;
@@ -26,6 +27,14 @@ public final class UwfqDriverPlugin implements DriverPlugin {
 
   @Override
   public void registerMetrics(String appId, PluginContext ctx) {
+    UwfqConf conf = new UwfqConf(sc.conf());
+    long capacity = conf.getLong("spark.uwfq.events.capacity", 200_000, 0);
+    if (capacity > 0) {
+      EventRecorder recorder = new EventRecorder(
+          sc, conf.getString("spark.uwfq.defaultUser", "default"), (int) Math.min(capacity, 50_000_000));
+      sc.addSparkListener(recorder);
+      Uwfq.setEventRecorder(recorder);
+    }
     try {
       SchedulerHook.install(sc);
     } catch (RuntimeException | LinkageError e) {
@@ -38,5 +47,6 @@ public final class UwfqDriverPlugin implements DriverPlugin {
   @Override
   public void shutdown() {
     SchedulerHook.uninstall();
+    Uwfq.setEventRecorder(null);
   }
 }
