@@ -43,6 +43,15 @@ def _positive_int(value: Any) -> str:
     return str(number)
 
 
+def _non_negative_int(value: Any) -> str:
+    if isinstance(value, bool):
+        raise ValueError
+    number = int(value)
+    if number < 0 or number != float(value):
+        raise ValueError
+    return str(number)
+
+
 def _non_empty(value: Any) -> str:
     if not isinstance(value, str) or not value.strip() or "," in value:
         raise ValueError
@@ -111,11 +120,10 @@ OPTIONS: tuple[Option, ...] = (
            "Estimate (core-ms) for a job with no hint and no history."),
     Option("ui", "spark.uwfq.ui", True, "true or false", _bool,
            "Add a UWFQ tab to the Spark UI."),
-    Option("events_capacity", "spark.uwfq.events.capacity", 200_000, "a positive integer",
-           _positive_int,
+    Option("events_capacity", "spark.uwfq.events.capacity", 200_000,
+           "a non-negative integer", _non_negative_int,
            "Scheduling events (job/stage/task starts and ends) kept in the driver for "
-           "spark_uwfq.events.EventLog; the oldest are dropped past this. 0 in the conf file "
-           "turns recording off."),
+           "spark_uwfq.events.EventLog; the oldest are dropped past this; 0 turns recording off."),
 )
 
 BY_NAME = {o.name: o for o in OPTIONS}

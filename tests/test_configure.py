@@ -55,6 +55,7 @@ def test_configure_rejects_unknown_option_with_suggestion():
         ("policy", "lottery", "one of uwfq, ujf, cfq, fifo, fair, off"),
         ("default_cost_ms", -5, "a positive integer"),
         ("default_cost_ms", True, "a positive integer"),
+        ("events_capacity", -1, "a non-negative integer"),
         ("weights", "alice=2", "'alice:2,bob:1'"),
         ("weights", {"alice": 0}, "positive numbers"),
         ("default_user", "", "a non-empty user name"),
