@@ -27,8 +27,11 @@ jar: $(JAR)
 $(JAR): $(BIN)/.installed $(JAVA_SOURCES) spark_uwfq/_version.py jvm-bridge/build.py
 	$(BIN)/python jvm-bridge/build.py
 
+# The main demo: a short multi-user scenario under three policies (about 4 minutes on 2 cores).
+DEMO_ARGS ?= demo --policies fair,ujf,uwfq
+
 demo: jar
-	$(BIN)/uwfq demo
+	$(BIN)/uwfq replay $(DEMO_ARGS)
 
 test: jar
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -48,12 +48,17 @@ def user(spark: Any, name: str) -> Iterator[None]:
 
 
 @contextmanager
-def job(spark: Any, key: str | None = None, cost_hint_ms: float | None = None) -> Iterator[str]:
+def job(spark: Any, key: str | None = None, cost_hint_ms: float | None = None,
+        job_id: str | None = None) -> Iterator[str]:
     """Group every Spark job started in this block into one logical job; yields its id.
 
     ``key`` names a recurring kind of job (its history estimates the next one);
     ``cost_hint_ms`` is your own estimate of the whole block, in core-milliseconds.
+    ``job_id`` joins blocks of several threads into one logical job (a workflow whose Spark
+    jobs run in parallel); by default each block is a new logical job.
     """
+    if job_id is not None and (not isinstance(job_id, str) or not job_id.strip()):
+        raise ValueError(f"uwfq.job(): job_id must be a non-empty string or None, got {job_id!r}")
     if key is not None and (not isinstance(key, str) or not key.strip()):
         raise ValueError(f"uwfq.job(): key must be a non-empty string or None, got {key!r}")
     if cost_hint_ms is not None:
@@ -63,7 +68,7 @@ def job(spark: Any, key: str | None = None, cost_hint_ms: float | None = None) -
                 f"uwfq.job(): cost_hint_ms must be a positive number of core-milliseconds, "
                 f"got {cost_hint_ms!r}"
             )
-    job_id = uuid.uuid4().hex
+    job_id = job_id.strip() if job_id else uuid.uuid4().hex
     values = {
         props.JOB_ID: job_id,
         props.JOB_KEY: key.strip() if key else None,

@@ -1,0 +1,79 @@
+"""uwfq replay WORKLOAD: run a multi-user workload under several policies on local Spark and
+compare response time, slowdown and fairness (DVR against ujf), as the paper's tables do."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+DEFAULT_POLICIES = "fifo,fair,ujf,cfq,uwfq"
+
+
+def register(sub) -> None:
+    parser = sub.add_parser(
+        "replay", help="replay a multi-user workload under several policies and compare them",
+        description="Replay WORKLOAD (a built-in scenario name such as demo or "
+                    "2_power_2_small_users, or a workload JSON file in the paper's format) "
+                    "once per policy, each in its own local SparkSession.")
+    parser.add_argument("workload", help="scenario name or path to a workload JSON file")
+    parser.add_argument("--policies", default=DEFAULT_POLICIES,
+                        help=f"comma-separated policies (default {DEFAULT_POLICIES}); "
+                             "include ujf for the DVR columns")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="shrink jobs and arrival times together (default 1: the paper's "
+                             "load per core and its timeline)")
+    parser.add_argument("--runs", type=int, default=1, help="runs per policy (default 1)")
+    parser.add_argument("--cores", type=int, default=2, help="local[N] cores (default 2)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the Poisson arrivals")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="results folder (default results/replay/WORKLOAD)")
+    parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    parser.set_defaults(run=run)
+
+
+def _policies(text: str) -> list[str]:
+    from spark_uwfq.options import POLICIES
+
+    policies = [p.strip().lower() for p in text.split(",") if p.strip()]
+    unknown = [p for p in policies if p not in POLICIES]
+    if not policies or unknown:
+        raise ValueError(f"--policies: {', '.join(unknown) or 'nothing given'} is not a policy; "
+                         f"expected a comma-separated list of {', '.join(POLICIES)}")
+    return list(dict.fromkeys(policies))
+
+
+def run(args) -> int:
+    from workloads import WorkloadError, load_workload
+    from workloads.replay import Scaling
+
+    try:
+        policies = _policies(args.policies)
+        if not args.scale > 0 or args.runs < 1 or args.cores < 1:
+            raise ValueError("--scale must be > 0, --runs and --cores at least 1")
+        workload = load_workload(args.workload)
+    except (ValueError, WorkloadError, OSError) as exc:
+        print(f"uwfq replay: {exc}", file=sys.stderr)
+        return 2
+    from workloads.compare import compare_policies
+    from workloads.report import format_table, write_results
+
+    scaling = Scaling(scale=args.scale, cores=args.cores)
+    out = args.out or Path("results") / "replay" / workload.name
+    jobs = len(workload.logical_jobs())
+    print(f"replaying {workload.name} ({len(workload.users)} users, {jobs} logical jobs, "
+          f"{workload.total_core_ms * scaling.size_factor / 1000:.0f} core-s of work) "
+          f"under {', '.join(policies)}; scale {args.scale:g}, {args.runs} run(s) each",
+          flush=True)
+    comparison = compare_policies(workload, policies, scaling, runs=args.runs, seed=args.seed,
+                                  log=lambda line: print(line, flush=True))
+    paths = write_results(comparison, out)
+    if not args.no_plots:
+        from workloads.plots import write_plots
+
+        paths += write_plots(comparison, out)
+    print()
+    print(format_table(comparison))
+    print()
+    print("wrote " + ", ".join(str(p) for p in paths))
+    failed = sum(len(run.failures) for r in comparison.results for run in r.runs)
+    return 1 if failed else 0

@@ -1,0 +1,96 @@
+"""Replay one workload under several policies, each in its own SparkSession (the policy is a
+startup conf), one after another in this process, and turn the runs into results rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from spark_uwfq.metrics import REFERENCE_POLICY, SCHEDULER_NAMES, average_rows, summarize
+from workloads.model import Workload
+from workloads.replay import PAPER_CORES, Replayer, RunResult, Scaling
+from workloads.spark_jobs import SESSION_CONF
+
+
+@dataclass
+class PolicyRuns:
+    policy: str
+    runs: list[RunResult]
+    overhead_core_ms: float
+    isolated_s: dict[float, float] = field(default_factory=dict)  # job core-ms -> seconds
+
+
+@dataclass
+class Comparison:
+    workload: Workload
+    scaling: Scaling
+    seed: int
+    results: list[PolicyRuns] = field(default_factory=list)
+
+    def policy(self, name: str) -> PolicyRuns | None:
+        return next((r for r in self.results if r.policy == name), None)
+
+    def rows(self) -> list[dict]:
+        """One row per (policy, run), columns as the paper's results files, then ours."""
+        reference = self.policy(REFERENCE_POLICY)
+        rows = []
+        for result in self.results:
+            for run in result.runs:
+                ref = None
+                if reference is not None and result.policy != REFERENCE_POLICY:
+                    ref = reference.runs[min(run.run, len(reference.runs) - 1)].outcomes
+                rows.append(summarize(
+                    run.outcomes, config=self.workload.name,
+                    scheduler=SCHEDULER_NAMES.get(result.policy, result.policy.upper()),
+                    iteration=run.run + 1, total_time_s=run.total_time_s, reference=ref,
+                    extra={"cpu time": run.cpu_time_s, "policy": result.policy,
+                           "scale": self.scaling.scale, "cores": self.scaling.cores,
+                           "paper cores": PAPER_CORES,
+                           "job size factor": self.scaling.size_factor, "seed": self.seed,
+                           "overhead core-ms": result.overhead_core_ms,
+                           "failed jobs": len(run.failures)}))
+        return rows
+
+    def average_rows(self) -> list[dict]:
+        """One row per policy: the mean over its runs, as the paper's ``_avg`` files."""
+        rows = self.rows()
+        out = []
+        for result in self.results:
+            mine = [r for r in rows if r["policy"] == result.policy]
+            avg = average_rows(mine)
+            avg["Iteration"] = 1.0
+            avg["runs"] = len(mine)
+            out.append(avg)
+        return out
+
+
+def compare_policies(workload: Workload, policies: list[str], scaling: Scaling, *,
+                     runs: int = 1, seed: int = 0, log: Callable[[str], None] = print,
+                     progress_every_s: float = 10.0) -> Comparison:
+    from spark_uwfq.session import local_session
+
+    comparison = Comparison(workload=workload, scaling=scaling, seed=seed)
+    for policy in policies:
+        log(f"{policy}: starting a local[{scaling.cores}] SparkSession")
+        spark = local_session(f"local[{scaling.cores}]", app_name=f"uwfq-replay-{policy}",
+                              conf=SESSION_CONF, policy=policy)
+        try:
+            replayer = Replayer(spark, workload, scaling, seed=seed, log=log,
+                                progress_every_s=progress_every_s)
+            overhead = replayer.calibrate()
+            isolated = replayer.measure_isolated()
+            log(f"{policy}: job overhead {overhead:.0f} core-ms; alone: "
+                + ", ".join(f"{ms:.0f} core-ms in {s:.2f} s" for ms, s in isolated.points))
+            results = []
+            for i in range(runs):
+                result = replayer.run(policy, i, isolated)
+                for failure in result.failures[:5]:
+                    log(f"{policy}: FAILED {failure}")
+                log(f"{policy} run {i + 1}: {len(result.outcomes)} jobs in "
+                    f"{result.total_time_s:.1f} s")
+                results.append(result)
+            comparison.results.append(PolicyRuns(policy, results, overhead,
+                                                 dict(isolated.points)))
+        finally:
+            spark.stop()
+    return comparison

@@ -1,0 +1,231 @@
+"""Replay a workload on a live SparkSession: one thread per user, one per workload entry, one
+per PARA job; each logical job tagged with its user, key and cost hint through the Python API;
+its start and end read from Spark's job events afterwards (dev.uwfq.events), not polled.
+
+Scaling: the paper ran on 32 cores. On ``cores`` cores with ``scale`` s, every job's size is
+multiplied by ``cores / 32 * s`` and every arrival time by ``s``: the offered load relative to
+capacity stays the paper's, and the run lasts about s times as long as the paper's.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import spark_uwfq as uwfq
+from spark_uwfq.events import EventLog
+from spark_uwfq.metrics import JobOutcome
+from workloads.arrivals import WallClock, run_entry
+from workloads.model import Entry, LogicalJob, Workload
+from workloads.spark_jobs import LoopJobs
+
+PAPER_CORES = 32
+
+
+@dataclass(frozen=True)
+class Scaling:
+    scale: float = 1.0
+    cores: int = 2
+
+    @property
+    def size_factor(self) -> float:
+        """Job core-ms here = the paper's core-ms times this."""
+        return self.cores / PAPER_CORES * self.scale
+
+    @property
+    def time_scale(self) -> float:
+        return self.scale
+
+    def core_ms(self, entry: Entry) -> float:
+        return entry.core_ms * self.size_factor
+
+
+@dataclass
+class RunResult:
+    policy: str
+    run: int
+    outcomes: list[JobOutcome]
+    total_time_s: float
+    cpu_time_s: float
+    failures: list[str] = field(default_factory=list)
+    measured_core_ms: dict[str, float] = field(default_factory=dict)  # mean per job class
+
+
+class Isolated:
+    """Response time of a job alone on this cluster, by size: measured, then interpolated."""
+
+    def __init__(self, points: dict[float, float]):
+        self.points = sorted(points.items())
+
+    def __call__(self, core_ms: float) -> float:
+        pts = self.points
+        if len(pts) == 1 or core_ms <= pts[0][0]:
+            return pts[0][1] * (core_ms / pts[0][0] if core_ms > pts[0][0] else 1.0)
+        for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+            if core_ms <= x1:
+                return y0 + (y1 - y0) * (core_ms - x0) / (x1 - x0)
+        (x0, y0), (x1, y1) = pts[-2], pts[-1]
+        return y1 + (y1 - y0) * (core_ms - x1) / (x1 - x0)
+
+
+class Replayer:
+    """Replays one workload, any number of times, in one SparkSession."""
+
+    def __init__(self, spark: Any, workload: Workload, scaling: Scaling, *, seed: int = 0,
+                 log: Callable[[str], None] = print, progress_every_s: float = 10.0):
+        self.spark = spark
+        self.workload = workload
+        self.scaling = scaling
+        self.seed = seed
+        self.log = log
+        self.progress_every_s = progress_every_s
+        self.events = EventLog(spark)
+        self.jobs = LoopJobs(spark)
+        groups: dict[LogicalJob, list[Entry]] = defaultdict(list)
+        for entry in workload.entries:
+            for i in range(entry.total_iterations):
+                groups[LogicalJob(entry.user, entry.name, i)].append(entry)
+        self.groups = dict(groups)
+
+    # -- set-up ---------------------------------------------------------------------------
+
+    def calibrate(self) -> float:
+        return self.jobs.calibrate(self.events)
+
+    def measure_isolated(self, samples: int = 2) -> Isolated:
+        """Run each distinct job size alone (the smallest and largest trace sizes for
+        LoopCustom); the fastest of ``samples`` runs is its isolated response time."""
+        sizes = {e.core_ms for e in self.workload.entries if e.job_class != "LoopCustom"}
+        custom = [e.core_ms for e in self.workload.entries if e.job_class == "LoopCustom"]
+        if custom:
+            sizes |= {min(custom), max(custom)}
+        points = {}
+        for paper_ms in sorted(sizes):
+            core_ms = paper_ms * self.scaling.size_factor
+            best = float("inf")
+            for _ in range(samples):
+                self.events.clear()
+                with uwfq.user(self.spark, "isolated"), uwfq.job(self.spark, key="isolated") \
+                        as job_id:
+                    self.jobs.run(core_ms)
+                start, end = _span(self.events.drain(), job_id)
+                best = min(best, (end - start) / 1000.0)
+            points[core_ms] = best
+        return Isolated(points)
+
+    # -- one run --------------------------------------------------------------------------
+
+    def run(self, policy: str, run_index: int, isolated: Isolated | None = None) -> RunResult:
+        from pyspark import InheritableThread
+
+        ids = {group: uuid.uuid4().hex for group in self.groups}
+        hints = {g: sum(self.scaling.core_ms(e) for e in entries)
+                 for g, entries in self.groups.items()}
+        total = sum(len(entries) for entries in self.groups.values())
+        done, failures, lock = [0], [], threading.Lock()
+        clock = WallClock()
+
+        def run_job(entry: Entry, iteration: int) -> None:
+            group = LogicalJob(entry.user, entry.name, iteration)
+            sc = self.spark.sparkContext
+            try:
+                sc.setJobGroup(group.key, f"{entry.job_class} of {entry.user}")
+                with uwfq.user(self.spark, entry.user), \
+                        uwfq.job(self.spark, key=entry.class_label, cost_hint_ms=hints[group],
+                                 job_id=ids[group]):
+                    self.jobs.run(self.scaling.core_ms(entry))
+            except Exception as exc:  # noqa: BLE001 - one failed job must not end the run
+                with lock:
+                    failures.append(f"{group.key}: {type(exc).__name__}: {exc}"[:300])
+            finally:
+                with lock:
+                    done[0] += 1
+
+        def drive(entry: Entry) -> None:
+            threads = []
+
+            def start_job(i: int) -> None:
+                if entry.sequential:
+                    run_job(entry, i)
+                else:
+                    t = InheritableThread(target=run_job, args=(entry, i), daemon=True)
+                    t.start()
+                    threads.append(t)
+
+            run_entry(entry, clock, start_job, seed=self.seed, time_scale=self.scaling.time_scale,
+                      stopped=lambda: clock.stopped)
+            for t in threads:
+                t.join()
+
+        def user_thread(entries: tuple[Entry, ...]) -> None:
+            threads = [InheritableThread(target=drive, args=(e,), daemon=True) for e in entries]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+
+        self.events.clear()
+        t0_ms = time.time() * 1000.0
+        users = [InheritableThread(target=user_thread, args=(u.entries,), daemon=True)
+                 for u in self.workload.users]
+        for t in users:
+            t.start()
+        next_report = self.progress_every_s
+        try:
+            while any(t.is_alive() for t in users):
+                time.sleep(0.25)
+                if clock.now() >= next_report:
+                    next_report += self.progress_every_s
+                    self.log(f"  [{policy} run {run_index + 1}] {done[0]}/{total} jobs done "
+                             f"at {clock.now():.0f} s")
+        except KeyboardInterrupt:
+            clock.stop()
+            raise
+        events = self.events.drain()
+        outcomes = self._outcomes(events, ids, t0_ms, isolated)
+        missing = len(self.groups) - len(outcomes)
+        if missing:
+            failures.append(f"{missing} logical jobs left no job events")
+        tasks = events[events.kind == "TASK_END"]
+        return RunResult(policy=policy, run=run_index, outcomes=outcomes,
+                         total_time_s=max((o.finish_s for o in outcomes), default=0.0),
+                         cpu_time_s=float(tasks.run_ms.sum()) / 1000.0, failures=failures,
+                         measured_core_ms=self._measured_sizes(tasks, ids))
+
+    def _measured_sizes(self, tasks, ids: dict[LogicalJob, str]) -> dict[str, float]:
+        """Mean executor time per logical job of each class: the sizes Spark actually ran."""
+        per_job = tasks.groupby("logical_job").run_ms.sum()
+        by_class: dict[str, list[float]] = defaultdict(list)
+        for group, job_id in ids.items():
+            if job_id in per_job.index:
+                by_class[self.groups[group][0].class_label].append(float(per_job[job_id]))
+        return {label: sum(v) / len(v) for label, v in by_class.items()}
+
+    def _outcomes(self, events, ids: dict[LogicalJob, str], t0_ms: float,
+                  isolated: Isolated | None) -> list[JobOutcome]:
+        jobs = events[events.kind.isin(["JOB_START", "JOB_END"])]
+        starts = jobs[jobs.kind == "JOB_START"].groupby("logical_job").time_ms.min()
+        ends = jobs[jobs.kind == "JOB_END"].groupby("logical_job").time_ms.max()
+        outcomes = []
+        for group, job_id in ids.items():
+            if job_id not in starts.index or job_id not in ends.index:
+                continue
+            entries = self.groups[group]
+            size = sum(self.scaling.core_ms(e) for e in entries)
+            outcomes.append(JobOutcome(
+                user=group.user, workload=group.workload, iteration=group.iteration,
+                job_class=entries[0].class_label,
+                start_s=(starts[job_id] - t0_ms) / 1000.0,
+                finish_s=(ends[job_id] - t0_ms) / 1000.0,
+                isolated_s=isolated(size) if isolated else None))
+        return outcomes
+
+
+def _span(events, job_id: str) -> tuple[float, float]:
+    mine = events[events.logical_job == job_id]
+    return (float(mine[mine.kind == "JOB_START"].time_ms.min()),
+            float(mine[mine.kind == "JOB_END"].time_ms.max()))
