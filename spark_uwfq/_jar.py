@@ -8,6 +8,7 @@ from pathlib import Path
 
 JAR_NAME = "spark-uwfq-bridge.jar"
 PLUGIN_CLASS = "dev.uwfq.UwfqPlugin"
+PARTITIONER_EXTENSION = "dev.uwfq.partition.PartitionerExtension"
 _STAMP_ENTRY = "dev/uwfq/build.properties"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _BRIDGE_DIR = _PACKAGE_DIR.parent / "jvm-bridge"

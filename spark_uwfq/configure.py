@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from spark_uwfq._jar import PLUGIN_CLASS, jar_path
+from spark_uwfq._jar import PARTITIONER_EXTENSION, PLUGIN_CLASS, jar_path
 from spark_uwfq.options import to_conf
 
 
@@ -46,6 +46,12 @@ def configure(builder: Any, **options: Any) -> Any:
     builder = builder.config("spark.jars", _append(_existing(builder, "spark.jars"), jar))
     builder = builder.config(
         "spark.plugins", _append(_existing(builder, "spark.plugins"), PLUGIN_CLASS)
+    )
+    # Always loaded (it is idle unless spark.uwfq.partitioner.enabled is true), so that a session
+    # can switch the partitioner on and off with spark.conf.set.
+    builder = builder.config(
+        "spark.sql.extensions",
+        _append(_existing(builder, "spark.sql.extensions"), PARTITIONER_EXTENSION),
     )
     for key, value in confs.items():
         builder = builder.config(key, value)

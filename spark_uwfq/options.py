@@ -124,6 +124,17 @@ OPTIONS: tuple[Option, ...] = (
            "a non-negative integer", _non_negative_int,
            "Scheduling events (job/stage/task starts and ends) kept in the driver for "
            "spark_uwfq.events.EventLog; the oldest are dropped past this; 0 turns recording off."),
+    Option("partitioner", "spark.uwfq.partitioner.enabled", False, "true or false", _bool,
+           "Runtime partitioning: give each job with an estimate (uwfq.targetTasks, "
+           "uwfq.costHintMs, or the estimator) tasks of about partitioner_target_task_ms, by "
+           "split size for file scans and partition count for shuffles. Also settable per "
+           "session with spark.conf.set."),
+    Option("partitioner_target_task_ms", "spark.uwfq.partitioner.targetTaskMs", 500,
+           "a positive integer", _positive_int,
+           "Run time (ms) the partitioner aims at for each task."),
+    Option("partitioner_max_tasks", "spark.uwfq.partitioner.maxTasks", 1000,
+           "a positive integer", _positive_int,
+           "Most tasks the partitioner gives one stage (at least the cores, at most this)."),
 )
 
 BY_NAME = {o.name: o for o in OPTIONS}

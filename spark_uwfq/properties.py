@@ -14,3 +14,6 @@ JOB_KEY = "uwfq.jobKey"
 
 COST_HINT_MS = "uwfq.costHintMs"
 """The caller's estimate of the whole logical job, in core-milliseconds."""
+
+TARGET_TASKS = "uwfq.targetTasks"
+"""An explicit task count for the runtime partitioner, instead of deriving it from an estimate."""

@@ -39,6 +39,16 @@ public final class Uwfq {
     return events;
   }
 
+  /** The runtime partitioner's recent decisions, as tab-separated text with a header line. */
+  public static String partitionDecisions() {
+    return dev.uwfq.partition.DecisionLog.asTsv();
+  }
+
+  /** Forget the partitioner's decisions so far. */
+  public static void clearPartitionDecisions() {
+    dev.uwfq.partition.DecisionLog.clear();
+  }
+
   static void setEventRecorder(EventRecorder recorder) {
     events = recorder;
   }
