@@ -92,12 +92,16 @@ final class PlanPartitioner {
     Map<FileSourceScanExec, FileSourceScanExec> newScans = new IdentityHashMap<>();
     int leftAlone = 0;
     for (FileSourceScanExec s : scans) {
-      String why = whyNotSplittable(s);
+      List<Long> lengths = new ArrayList<>();
+      String why = whyNotSplittable(s, lengths);
       if (why == null) {
-        long bytes = s.selectedPartitions().totalFileSize();
-        long split = Math.max(1, (bytes + tasks - 1) / tasks);
-        newScans.put(s, withSplit(s, split, conf.filesOpenCostInBytes(), tasks));
-        note(detail, "scan " + describe(s) + ": " + bytes + " bytes, split " + split);
+        long[] files = lengths.stream().mapToLong(Long::longValue).toArray();
+        long split = SplitSize.forTasks(files, tasks, conf.filesOpenCostInBytes());
+        long openCost = SplitSize.openCost(split, conf.filesOpenCostInBytes());
+        newScans.put(s, withSplit(s, split, openCost));
+        note(detail, "scan " + describe(s) + ": " + files.length + " files, "
+            + s.selectedPartitions().totalFileSize() + " bytes, split " + split + " -> "
+            + SplitSize.tasks(files, split, openCost) + " tasks");
       } else {
         leftAlone++;
         note(detail, "scan " + describe(s) + " left alone: " + why);
@@ -138,8 +142,8 @@ final class PlanPartitioner {
         && p.numPartitions() == defaultCount;
   }
 
-  /** Null when the scan can be split freely; otherwise why it is left alone. */
-  private static String whyNotSplittable(FileSourceScanExec s) {
+  /** Null when the scan can be split freely (then its file lengths are added); else why not. */
+  private static String whyNotSplittable(FileSourceScanExec s, List<Long> lengths) {
     if (s.bucketedScan()) {
       return "bucketed";
     }
@@ -155,7 +159,9 @@ final class PlanPartitioner {
     while (partitions.hasNext()) {
       Iterator<FileStatusWithMetadata> files = partitions.next().files();
       while (files.hasNext()) {
-        Path path = files.next().getPath();
+        FileStatusWithMetadata file = files.next();
+        Path path = file.getPath();
+        lengths.add(file.fileStatus().getLen());
         if (!relation.fileFormat().isSplitable(relation.sparkSession(), relation.options(), path)) {
           return "not splittable (" + relation.fileFormat() + ", " + path.getName() + ")";
         }
@@ -164,13 +170,9 @@ final class PlanPartitioner {
     return null;
   }
 
-  private static FileSourceScanExec withSplit(FileSourceScanExec s, long split, long openCost,
-                                              int tasks) {
+  private static FileSourceScanExec withSplit(FileSourceScanExec s, long split, long openCost) {
     HadoopFsRelation r = s.relation();
-    // A small open cost lets the remainders of skewed files share a task instead of each making
-    // a tiny one; the split stays the size of one task.
-    long cost = Math.min(openCost, Math.max(1, split / 8));
-    SparkSession clone = ScanSessions.withSplit((SparkSession) r.sparkSession(), split, cost, tasks);
+    SparkSession clone = ScanSessions.withSplit((SparkSession) r.sparkSession(), split, openCost);
     HadoopFsRelation relation = r.copy(r.copy$default$1(), r.copy$default$2(), r.copy$default$3(),
         r.copy$default$4(), r.copy$default$5(),
         r.options().updated(SPLIT_OPTION, String.valueOf(split)), clone);

@@ -15,8 +15,7 @@ import org.apache.spark.sql.internal.SQLConf;
 final class ScanSessions {
   private static final int CAPACITY = 64;
 
-  private record Key(SparkSession parent, long splitBytes, long openCostBytes, int minPartitions,
-                     int parentConfs) {}
+  private record Key(SparkSession parent, long splitBytes, long openCostBytes, int parentConfs) {}
 
   private static final Map<Key, SparkSession> CACHE = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
@@ -27,11 +26,9 @@ final class ScanSessions {
 
   private ScanSessions() {}
 
-  static SparkSession withSplit(SparkSession parent, long splitBytes, long openCostBytes,
-                                int minPartitions) {
+  static SparkSession withSplit(SparkSession parent, long splitBytes, long openCostBytes) {
     SQLConf parentConf = parent.sessionState().conf();
-    Key key = new Key(parent, splitBytes, openCostBytes, minPartitions,
-        parentConf.getAllConfs().hashCode());
+    Key key = new Key(parent, splitBytes, openCostBytes, parentConf.getAllConfs().hashCode());
     synchronized (CACHE) {
       SparkSession cached = CACHE.get(key);
       if (cached != null) {
@@ -42,7 +39,9 @@ final class ScanSessions {
     SQLConf conf = clone.sessionState().conf();
     conf.setConfString("spark.sql.files.maxPartitionBytes", String.valueOf(splitBytes));
     conf.setConfString("spark.sql.files.openCostInBytes", String.valueOf(openCostBytes));
-    conf.setConfString("spark.sql.files.minPartitionNum", String.valueOf(minPartitions));
+    // maxSplitBytes = min(maxPartitionBytes, max(openCost, bytes / minPartitionNum)): with 1 the
+    // split is exactly maxPartitionBytes.
+    conf.setConfString("spark.sql.files.minPartitionNum", "1");
     synchronized (CACHE) {
       SparkSession raced = CACHE.putIfAbsent(key, clone);
       return raced != null ? raced : clone;

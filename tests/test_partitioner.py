@@ -1,0 +1,222 @@
+"""The runtime partitioner on real local Spark, judged from recorded stages and tasks.
+
+Each test reads a parquet input written with small row groups (a parquet file splits only at
+row-group boundaries) in skewed files, and burns CPU per row in the JVM.
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+
+import pytest
+
+import spark_uwfq as uwfq
+from spark_uwfq import partitioner
+from spark_uwfq.events import EventLog
+from spark_uwfq.session import local_session
+
+TARGET_MS = 500
+# Per-row CPU in the JVM (a SQL higher-order function, no Python UDF).
+BURN = "aggregate(sequence(1, 150), 0D, (acc, x) -> acc + sqrt(x + id)) AS v"
+
+
+@pytest.fixture(scope="module")
+def spark():
+    session = local_session("local[2]", app_name="uwfq-partitioner-tests", partitioner=True,
+                            partitioner_target_task_ms=TARGET_MS)
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def skewed_parquet(spark, tmp_path_factory):
+    """Four files per key directory, keys holding 60/25/10/5% of 400k rows."""
+    path = str(tmp_path_factory.mktemp("partitioner") / "skewed")
+    (spark.range(0, 400_000, numPartitions=4)
+     .selectExpr("id", "CASE WHEN id % 20 < 12 THEN 0 WHEN id % 20 < 17 THEN 1 "
+                 "WHEN id % 20 < 19 THEN 2 ELSE 3 END AS k")
+     .write.option("parquet.block.size", 64 * 1024).partitionBy("k").parquet(path))
+    return path
+
+
+@pytest.fixture()
+def log(spark):
+    events = EventLog(spark)
+    events.clear()
+    partitioner.decisions(spark, clear=True)
+    return events
+
+
+def _stages(events, job_id):
+    """(stage_id -> num_tasks, stage_id -> list of task run times) of one logical job."""
+    mine = events[events.logical_job == job_id]
+    submitted = mine[mine.kind == "STAGE_SUBMITTED"]
+    tasks = mine[mine.kind == "TASK_END"]
+    counts = dict(zip(submitted.stage_id, submitted.num_tasks))
+    runs = {stage: list(group.run_ms) for stage, group in tasks.groupby("stage_id")}
+    return counts, runs
+
+
+def _heaviest_stage(runs):
+    return max(runs, key=lambda stage: sum(runs[stage]))
+
+
+def _burn_job(spark, path):
+    return spark.read.parquet(path).selectExpr("k", BURN).groupBy("k").sum("v")
+
+
+def test_calibrated_job_tasks_take_about_the_target(spark, skewed_parquet, log):
+    # Calibrate: without an estimate the partitioner leaves the job alone; its recorded run time
+    # over all tasks is its cost.
+    with uwfq.job(spark, key="calibrate") as plain_id:
+        _burn_job(spark, skewed_parquet).collect()
+    events = log.drain()
+    plain_counts, plain_runs = _stages(events, plain_id)
+    cost_ms = int(sum(sum(r) for r in plain_runs.values()))
+    assert partitioner.decisions(spark).empty
+
+    with uwfq.job(spark, key="calibrated", cost_hint_ms=cost_ms) as job_id:
+        _burn_job(spark, skewed_parquet).collect()
+    counts, runs = _stages(log.drain(), job_id)
+
+    expected = max(2, round(cost_ms / TARGET_MS))
+    heaviest = _heaviest_stage(runs)
+    assert counts[heaviest] >= expected > plain_counts[_heaviest_stage(plain_runs)]
+    median = sorted(runs[heaviest])[len(runs[heaviest]) // 2]
+    assert 0.5 * TARGET_MS <= median <= 2 * TARGET_MS, (cost_ms, counts, runs[heaviest])
+    decision = partitioner.decisions(spark)
+    assert set(decision.source) == {"hint"} and set(decision.tasks) == {expected}
+
+
+def _exchanges(df):
+    plan = df._jdf.queryExecution().executedPlan().toString()
+    return plan.count("Exchange "), "RoundRobinPartitioning" in plan
+
+
+def test_splittable_scan_gets_its_split_and_no_extra_shuffle(spark, skewed_parquet, log):
+    def run(tasks):
+        df = spark.read.parquet(skewed_parquet).selectExpr("k", BURN)
+        with uwfq.job(spark, key="noop") as job_id, partitioner.target_tasks(spark, tasks):
+            df.write.format("noop").mode("overwrite").save()
+        return job_id, df
+
+    partitioner.set_enabled(spark, False)
+    try:
+        plain_id, plain_df = run(10)
+    finally:
+        partitioner.set_enabled(spark, True)
+    split_id, split_df = run(10)
+    events = log.drain()
+
+    plain_counts, _ = _stages(events, plain_id)
+    split_counts, _ = _stages(events, split_id)
+    # Without the partitioner: a task per core. With it: still one stage (no shuffle added), of
+    # exactly the 10 tasks asked for, though the 16 files are skewed.
+    assert len(plain_counts) == len(split_counts) == 1
+    assert list(plain_counts.values()) == [2]
+    assert list(split_counts.values())[0] == 10
+    assert _exchanges(split_df) == _exchanges(plain_df) == (0, False)
+
+
+def test_shuffles_get_the_count_and_aqe_keeps_it(spark, skewed_parquet, log):
+    assert spark.conf.get("spark.sql.adaptive.enabled") == "true"
+    with uwfq.job(spark, key="agg") as job_id, partitioner.target_tasks(spark, 7):
+        df = _burn_job(spark, skewed_parquet)
+        df.collect()
+    counts, runs = _stages(log.drain(), job_id)
+    # The final aggregate's stage reads the shuffle: 4 keys of a few bytes each, which AQE would
+    # coalesce into one partition, yet it keeps 7.
+    reduce_stage = max(counts)
+    assert counts[reduce_stage] == 7
+    assert "AQEShuffleRead" not in df._jdf.queryExecution().executedPlan().toString()
+
+
+def test_concurrent_jobs_in_one_session_get_their_own_counts(spark, skewed_parquet, log):
+    hints = {"small": 3 * TARGET_MS, "large": 11 * TARGET_MS}  # 3 and 11 tasks
+    rounds = 3
+    barrier = threading.Barrier(len(hints))
+    job_ids: dict[str, list[str]] = {name: [] for name in hints}
+    errors = []
+
+    def submit(name):
+        try:
+            for _ in range(rounds):
+                barrier.wait(timeout=120)
+                with uwfq.user(spark, name), \
+                        uwfq.job(spark, key=name, cost_hint_ms=hints[name]) as job_id:
+                    job_ids[name].append(job_id)
+                    spark.read.parquet(skewed_parquet).selectExpr("k", "id * 2 AS v") \
+                        .groupBy("k").sum("v").collect()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=submit, args=(name,)) for name in hints]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors
+    events = log.drain()
+
+    for name, expected in (("small", 3), ("large", 11)):
+        for job_id in job_ids[name]:
+            counts, _ = _stages(events, job_id)
+            # Schema read, then the scan stage, then the reduce stage.
+            scan, reduce = sorted(counts)[-2:]
+            assert counts[reduce] == expected, (name, counts)
+            assert counts[scan] == expected, (name, counts)
+    decisions = partitioner.decisions(spark)
+    for name, expected in (("small", 3), ("large", 11)):
+        mine = decisions[decisions.job_id.isin(job_ids[name])]
+        assert set(mine.tasks) == {expected} and set(mine.job_key) == {name}
+
+
+def test_non_splittable_source_is_left_alone(spark, tmp_path, log):
+    # Gzip text cannot be split: the scan keeps Spark's packing of whole files, and no shuffle is
+    # added to make up the count.
+    folder = tmp_path / "gz"
+    folder.mkdir()
+    for part in range(3):
+        with gzip.open(folder / f"part-{part}.csv.gz", "wt") as out:
+            out.writelines(f"{i},{i % 4}\n" for i in range(part * 20_000, (part + 1) * 20_000))
+
+    def run(enabled):
+        partitioner.set_enabled(spark, enabled)
+        df = spark.read.csv(str(folder), schema="id long, k int").selectExpr("k", BURN)
+        with uwfq.job(spark, key="gzip") as job_id, partitioner.target_tasks(spark, 12):
+            df.write.format("noop").mode("overwrite").save()
+        return job_id, df
+
+    try:
+        plain_id, plain_df = run(False)
+    finally:
+        partitioner.set_enabled(spark, True)
+    gz_id, gz_df = run(True)
+    events = log.drain()
+
+    assert list(_stages(events, gz_id)[0].values()) == list(_stages(events, plain_id)[0].values())
+    assert _exchanges(gz_df) == _exchanges(plain_df) == (0, False)
+    decision = partitioner.decisions(spark)
+    assert list(decision.scans_left_alone) == [1] and list(decision.scans_split) == [0]
+    assert "not splittable" in decision.detail.iloc[0]
+
+
+def test_task_count_bounds(spark):
+    count = spark._jvm.dev.uwfq.partition.TaskCount
+    assert count.forEstimate(100, 500, 2, 1000) == 2  # at least one task per core
+    assert count.forEstimate(10_000, 500, 2, 1000) == 20
+    assert count.forEstimate(10_000_000, 500, 2, 1000) == 1000  # capped
+    assert count.forEstimate(10_000, 500, 64, 8) == 8  # the cap wins over the cores
+    assert count.forRequest(5, 1000) == 5 and count.forRequest(5000, 1000) == 1000
+
+
+def test_bad_conf_value_warns_and_keeps_the_default(spark, skewed_parquet, log):
+    spark.conf.set("spark.uwfq.partitioner.targetTaskMs", "soon")
+    try:
+        with uwfq.job(spark, key="bad-conf", cost_hint_ms=4 * TARGET_MS) as job_id:
+            spark.read.parquet(skewed_parquet).groupBy("k").count().collect()
+    finally:
+        spark.conf.unset("spark.uwfq.partitioner.targetTaskMs")
+    counts, _ = _stages(log.drain(), job_id)
+    assert counts[max(counts)] == 4  # 2000 ms at the default 500 ms a task
