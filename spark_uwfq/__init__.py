@@ -14,15 +14,18 @@ from spark_uwfq.bridge import installed, version
 from spark_uwfq.configure import configure
 from spark_uwfq.context import job, user
 from spark_uwfq.options import OPTIONS, POLICIES
+from spark_uwfq.status import SchedulerStatus, status
 
 __all__ = [
     "JarError",
     "OPTIONS",
     "POLICIES",
+    "SchedulerStatus",
     "__version__",
     "configure",
     "installed",
     "jar_path",
+    "status",
     "job",
     "user",
     "version",

@@ -120,6 +120,13 @@ OPTIONS: tuple[Option, ...] = (
            "Estimate (core-ms) for a job with no hint and no history."),
     Option("ui", "spark.uwfq.ui", True, "true or false", _bool,
            "Add a UWFQ tab to the Spark UI."),
+    Option("grace_ms", "spark.uwfq.graceMs", 3000, "a non-negative integer", _non_negative_int,
+           "uwfq: how long (ms) a user who went idle keeps its place in virtual time; also "
+           "bounds the credit a user banks by using less than its share."),
+    Option("job_linger_ms", "spark.uwfq.jobLingerMs", 10_000, "a non-negative integer",
+           _non_negative_int,
+           "How long (ms) an ended logical job is remembered, so that a later action of the "
+           "same block continues it; then its cost goes to the history of its key."),
     Option("events_capacity", "spark.uwfq.events.capacity", 200_000,
            "a non-negative integer", _non_negative_int,
            "Scheduling events (job/stage/task starts and ends) kept in the driver for "

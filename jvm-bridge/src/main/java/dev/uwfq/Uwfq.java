@@ -34,6 +34,27 @@ public final class Uwfq {
     return failure;
   }
 
+  /**
+   * Users and logical jobs of the scheduling policy, as one JSON document (one py4j call;
+   * spark_uwfq.status turns it into DataFrames).
+   */
+  public static String status() {
+    return SchedulerHook.status();
+  }
+
+  /** How many times the policy failed and the scheduler fell back to FIFO for that round. */
+  public static long policyFailures() {
+    return SchedulerHook.policyFailures();
+  }
+
+  /**
+   * For tests only: while {@code on}, every call into the policy throws, so that tests can
+   * check the FIFO fallback on a real scheduler. Never use it in production.
+   */
+  public static void injectPolicyFailure(boolean on) {
+    SchedulerHook.injectPolicyFailure(on);
+  }
+
   /** The event recorder of this application, or null when spark.uwfq.events.capacity is 0. */
   public static EventRecorder events() {
     return events;

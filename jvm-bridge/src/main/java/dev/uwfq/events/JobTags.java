@@ -1,5 +1,6 @@
 package dev.uwfq.events;
 
+import dev.uwfq.identity.Identity;
 import java.util.Properties;
 
 /** Who a Spark job belongs to, read from its local properties when it starts. */
@@ -16,19 +17,9 @@ final class JobTags {
     this.jobKey = jobKey;
   }
 
-  // Kept to the properties the Python API sets; the policy's identity rules decide scheduling.
+  // The scheduler's identity rules, so recorded events name what the policy saw.
   static JobTags of(Properties props, int sparkJobId, String defaultUser) {
-    if (props == null) {
-      return new JobTags(defaultUser, "spark-job-" + sparkJobId, "");
-    }
-    String user = props.getProperty("uwfq.user", defaultUser);
-    String logical = props.getProperty("uwfq.jobId");
-    if (logical == null) {
-      logical = props.getProperty("spark.jobGroup.id");
-    }
-    if (logical == null) {
-      logical = "spark-job-" + sparkJobId;
-    }
-    return new JobTags(user, logical, props.getProperty("uwfq.jobKey", ""));
+    Identity id = Identity.of(props, sparkJobId, defaultUser);
+    return new JobTags(id.user(), id.logicalJob(), id.jobKey() == null ? "" : id.jobKey());
   }
 }

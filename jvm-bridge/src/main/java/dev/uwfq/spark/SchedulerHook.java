@@ -1,5 +1,11 @@
 package dev.uwfq.spark;
 
+import dev.uwfq.UwfqConf;
+import dev.uwfq.estimate.HistoryEstimator;
+import dev.uwfq.policy.Policies;
+import dev.uwfq.policy.PolicyConfig;
+import dev.uwfq.policy.SchedulingPolicy;
+import dev.uwfq.policy.Weights;
 import java.lang.reflect.Field;
 import org.apache.spark.SparkContext;
 import org.apache.spark.scheduler.SchedulableBuilder;
@@ -28,12 +34,34 @@ public final class SchedulerHook {
     final TaskSchedulerImpl scheduler;
     final SchedulableBuilder original;
     final UwfqPool pool;
+    final PolicyListener listener;
 
-    Installation(TaskSchedulerImpl scheduler, SchedulableBuilder original, UwfqPool pool) {
+    Installation(TaskSchedulerImpl scheduler, SchedulableBuilder original, UwfqPool pool,
+        PolicyListener listener) {
       this.scheduler = scheduler;
       this.original = original;
       this.pool = pool;
+      this.listener = listener;
     }
+  }
+
+  /** The policy named by spark.uwfq.policy, built from the spark.uwfq.* confs (null for off). */
+  static SchedulingPolicy policyFor(SparkContext sc, String name) {
+    if ("off".equals(name)) {
+      return null;
+    }
+    UwfqConf conf = new UwfqConf(sc.conf());
+    long defaultCost = conf.getLong("spark.uwfq.defaultCostMs", 1000, 1);
+    PolicyConfig config = new PolicyConfig(
+        Math.max(1, sc.defaultParallelism()),
+        conf.getString("spark.uwfq.defaultUser", "default"),
+        Weights.of(conf.getString("spark.uwfq.weights", ""), conf.getString("spark.uwfq.weightsFile", "")),
+        new HistoryEstimator(defaultCost, 10_000),
+        defaultCost,
+        conf.getLong("spark.uwfq.graceMs", 3000, 0),
+        conf.getLong("spark.uwfq.jobLingerMs", 10_000, 0),
+        10_000);
+    return Policies.create(name, config);
   }
 
   public static synchronized void install(SparkContext sc) {
@@ -44,19 +72,29 @@ public final class SchedulerHook {
               + (ts == null ? "none" : ts.getClass().getName()));
     }
     TaskSchedulerImpl impl = (TaskSchedulerImpl) ts;
+    UwfqConf conf = new UwfqConf(sc.conf());
+    String name = conf.getChoice("spark.uwfq.policy", "uwfq", "uwfq", "ujf", "cfq", "fifo", "fair", "off");
+    String defaultUser = conf.getString("spark.uwfq.defaultUser", "default");
+    PolicyHost host = new PolicyHost(policyFor(sc, name), name);
+    PolicyListener listener = new PolicyListener(host, defaultUser);
     Field field = builderField();
     synchronized (impl) { // the lock submitTasks and resourceOffers hold
       try {
         SchedulableBuilder original = (SchedulableBuilder) field.get(impl);
-        UwfqPool pool = new UwfqPool(POOL_NAME, SchedulingMode$.MODULE$.FIFO());
+        UwfqPool pool = new UwfqPool(POOL_NAME, SchedulingMode$.MODULE$.FIFO(), host, defaultUser,
+            () -> Math.max(1, sc.defaultParallelism()));
         impl.rootPool().addSchedulable(pool);
         field.set(impl, new RoutingSchedulableBuilder(original, pool));
-        current = new Installation(impl, original, pool);
+        current = new Installation(impl, original, pool, listener);
       } catch (IllegalAccessException e) {
         throw new IllegalStateException("cannot replace TaskSchedulerImpl.schedulableBuilder", e);
       }
     }
-    LOG.info("spark-uwfq: scheduling hook installed (pool '{}' under the root pool)", POOL_NAME);
+    if (host.active()) {
+      sc.addSparkListener(listener);
+    }
+    LOG.info("spark-uwfq: scheduling hook installed (pool '{}' under the root pool, policy {})",
+        POOL_NAME, name);
   }
 
   /** Restores Spark's own builder; task sets already in the pool finish where they are. */
@@ -64,6 +102,11 @@ public final class SchedulerHook {
     Installation inst = current;
     if (inst == null) {
       return;
+    }
+    try {
+      inst.scheduler.sc().removeSparkListener(inst.listener);
+    } catch (RuntimeException e) {
+      LOG.debug("spark-uwfq: listener already gone", e);
     }
     synchronized (inst.scheduler) {
       try {
@@ -73,6 +116,31 @@ public final class SchedulerHook {
       }
     }
     current = null;
+  }
+
+  /** The policy state as JSON, read under the scheduler lock (a consistent snapshot). */
+  public static String status() {
+    Installation inst = current;
+    if (inst == null) {
+      return "{\"policy\":null,\"users\":[],\"jobs\":[]}";
+    }
+    synchronized (inst.scheduler) {
+      return inst.pool.host().status(System.currentTimeMillis());
+    }
+  }
+
+  /** Number of policy calls that failed and fell back to FIFO. */
+  public static long policyFailures() {
+    Installation inst = current;
+    return inst == null ? 0 : inst.pool.host().failures();
+  }
+
+  /** Test-only: while on, every policy call fails, so that the FIFO fallback can be exercised. */
+  public static void injectPolicyFailure(boolean on) {
+    Installation inst = current;
+    if (inst != null) {
+      inst.pool.host().injectFailure = on;
+    }
   }
 
   public static boolean isInstalled() {

@@ -1,8 +1,13 @@
 package dev.uwfq.spark;
 
+import dev.uwfq.identity.Identity;
+import dev.uwfq.policy.SchedulingPolicy.TaskSetInfo;
+import dev.uwfq.policy.SchedulingPolicy.TaskSetView;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import org.apache.spark.scheduler.Pool;
 import org.apache.spark.scheduler.Schedulable;
 import org.apache.spark.scheduler.TaskSetManager;
@@ -10,33 +15,72 @@ import scala.Enumeration;
 import scala.collection.mutable.ArrayBuffer;
 
 /**
- * The one pool all task sets are routed into. Spark asks it for its task sets in launch order on
- * every offer round, under the scheduler lock: the order is computed here without blocking.
+ * The one pool all task sets are routed into. Spark calls it under the scheduler lock: at
+ * submission (identity and estimate are stamped synchronously from the task set's properties),
+ * at removal, and for the launch order on every offer round.
  */
 public final class UwfqPool extends Pool {
-  // FIFO as Spark has it: earlier job first, then earlier stage.
-  private static final Comparator<TaskSetManager> FIFO =
-      Comparator.comparingInt(TaskSetManager::priority).thenComparingInt(TaskSetManager::stageId);
+  private final PolicyHost host;
+  private final String defaultUser;
+  private final java.util.function.IntSupplier cores;
+  private final Map<Schedulable, TaskSetInfo> infos = new HashMap<>();
 
-  UwfqPool(String name, Enumeration.Value mode) {
+  UwfqPool(String name, Enumeration.Value mode, PolicyHost host, String defaultUser,
+      java.util.function.IntSupplier cores) {
     super(name, mode, 0, 1);
+    this.host = host;
+    this.defaultUser = defaultUser;
+    this.cores = cores;
+  }
+
+  /** Called by the routing builder inside TaskSchedulerImpl.submitTasks. */
+  void addTaskSetManager(TaskSetManager manager, Properties properties) {
+    addSchedulable(manager); // first: whatever the policy does, the task set runs
+    Identity id = Identity.of(properties, manager.priority(), defaultUser);
+    TaskSetInfo info = new TaskSetInfo(manager.stageId(), manager.taskSet().stageAttemptId(),
+        manager.priority(), id.user(), id.logicalJob(), id.jobKey(), id.costHintMs(), -1,
+        manager.numTasks());
+    infos.put(manager, info);
+    host.submitted(info, cores.getAsInt(), System.currentTimeMillis());
+  }
+
+  @Override
+  public void removeSchedulable(Schedulable schedulable) {
+    super.removeSchedulable(schedulable);
+    TaskSetInfo info = infos.remove(schedulable);
+    if (info != null) {
+      host.removed(info, System.currentTimeMillis());
+    }
   }
 
   @Override
   public ArrayBuffer<TaskSetManager> getSortedTaskSetQueue() {
-    List<TaskSetManager> managers = new ArrayList<>(schedulableQueue().size());
+    List<TaskSetView> views = new ArrayList<>(infos.size());
     for (Schedulable s : schedulableQueue()) {
       if (s instanceof TaskSetManager) {
-        managers.add((TaskSetManager) s);
+        TaskSetManager m = (TaskSetManager) s;
+        TaskSetInfo info = infos.get(m);
+        if (info == null) { // added around the builder (should not happen): FIFO keys only
+          info = new TaskSetInfo(m.stageId(), m.taskSet().stageAttemptId(), m.priority(), null,
+              null, null, -1, -1, m.numTasks());
+        }
+        int running = m.runningTasks();
+        int pending = Math.max(0, m.numTasks() - m.tasksSuccessful() - running);
+        views.add(new TaskSetView(info, running, pending, m));
       }
     }
-    managers.sort(FIFO);
-    ArrayBuffer<TaskSetManager> out = new ArrayBuffer<>(managers.size());
-    for (TaskSetManager m : managers) {
+    host.order(views, System.currentTimeMillis());
+    ArrayBuffer<TaskSetManager> out = new ArrayBuffer<>(views.size());
+    for (TaskSetView v : views) {
+      TaskSetManager m = (TaskSetManager) v.handle;
       if (m.isSchedulable()) {
         out.addOne(m);
       }
     }
     return out;
+  }
+
+  PolicyHost host() {
+    return host;
   }
 }

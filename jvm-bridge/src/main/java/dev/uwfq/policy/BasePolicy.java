@@ -1,0 +1,175 @@
+package dev.uwfq.policy;
+
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Shared plumbing: events update the {@link JobBook}; {@link #order} takes one snapshot of the
+ * sort keys (one pass over the views), then sorts on those fixed keys, so the comparator is
+ * consistent however the book changes later. Subclasses choose the keys.
+ */
+abstract class BasePolicy implements SchedulingPolicy {
+  /** Keys first, then: earlier logical job, earlier Spark job, earlier stage, earlier attempt. */
+  static final Comparator<TaskSetView> BY_KEYS = (a, b) -> {
+    int c = Double.compare(a.primary, b.primary);
+    if (c != 0) {
+      return c;
+    }
+    c = Double.compare(a.secondary, b.secondary);
+    if (c != 0) {
+      return c;
+    }
+    c = Long.compare(a.arrival, b.arrival);
+    if (c != 0) {
+      return c;
+    }
+    c = Integer.compare(a.info.sparkJobId(), b.info.sparkJobId());
+    if (c != 0) {
+      return c;
+    }
+    c = Integer.compare(a.info.stageId(), b.info.stageId());
+    return c != 0 ? c : Integer.compare(a.info.stageAttempt(), b.info.stageAttempt());
+  };
+
+  private static final long HOUSEKEEPING_EVERY_MS = 1000;
+  final JobBook book;
+  private final boolean[] joined = new boolean[1];
+  private long lastHousekeepingMs = Long.MIN_VALUE;
+
+  BasePolicy(PolicyConfig config) {
+    this.book = new JobBook(config);
+  }
+
+  @Override
+  public void onCapacityChanged(int cores, long nowMs) {
+    if (cores > 0 && cores != book.cores) {
+      advance(nowMs);
+      book.cores = cores;
+    }
+  }
+
+  @Override
+  public void onTaskSetSubmitted(TaskSetInfo taskSet, long nowMs) {
+    housekeeping(nowMs, false);
+    advance(nowMs);
+    JobBook.Job job = book.submit(taskSet, nowMs, joined);
+    if (joined[0]) {
+      jobJoined(job, nowMs);
+    }
+    taskSetAdded(book.taskSet(taskSet), nowMs);
+  }
+
+  @Override
+  public void onTaskEnded(int stageId, int stageAttempt, long runMs, boolean successful, long nowMs) {
+    JobBook.Job grown = book.taskEnded(stageId, stageAttempt, runMs, successful);
+    if (grown != null && book.jobs.get(grown.id) == grown) {
+      advance(nowMs);
+      estimateGrew(grown, nowMs);
+    }
+  }
+
+  @Override
+  public void onTaskSetRemoved(int stageId, int stageAttempt, long nowMs) {
+    JobBook.TaskSet ts = book.taskSets.get(TaskSetInfo.key(stageId, stageAttempt));
+    if (ts != null && !ts.removed) {
+      book.removeTaskSet(stageId, stageAttempt);
+      taskSetRemoved(ts, nowMs);
+    }
+  }
+
+  @Override
+  public void onLogicalJobEnded(String logicalJob, long nowMs) {
+    JobBook.Job job = book.jobs.get(logicalJob);
+    if (job == null || job.liveTaskSets > 0) {
+      return; // unknown, or already running again (a later action of the same block)
+    }
+    advance(nowMs);
+    book.leave(logicalJob, nowMs);
+    jobLeft(job, nowMs);
+    housekeeping(nowMs, false);
+  }
+
+  @Override
+  public final void order(List<TaskSetView> taskSets, long nowMs) {
+    beforeKeys(taskSets, nowMs);
+    for (TaskSetView v : taskSets) {
+      JobBook.TaskSet ts = book.taskSet(v.info);
+      if (ts == null) {
+        // Not known to this policy (submitted before it took over): after everything known.
+        v.primary = Double.POSITIVE_INFINITY;
+        v.secondary = 0;
+        v.arrival = Long.MAX_VALUE;
+        continue;
+      }
+      ts.runningTasks = v.runningTasks;
+      v.arrival = ts.job.seq;
+      keys(v, ts, nowMs);
+    }
+    taskSets.sort(BY_KEYS);
+  }
+
+  @Override
+  public String statusJson(long nowMs) {
+    housekeeping(nowMs, true);
+    advance(nowMs);
+    return StatusJson.render(this, nowMs);
+  }
+
+  /** Drops expired lingering jobs and users that no longer matter; at most once a second. */
+  private void housekeeping(long nowMs, boolean force) {
+    if (!force && lastHousekeepingMs != Long.MIN_VALUE
+        && nowMs - lastHousekeepingMs < HOUSEKEEPING_EVERY_MS) {
+      return;
+    }
+    lastHousekeepingMs = nowMs;
+    book.expireLingering(nowMs);
+    Iterator<JobBook.User> it = book.users.values().iterator();
+    while (it.hasNext()) {
+      JobBook.User u = it.next();
+      if (u.jobs.isEmpty() && userReleasable(u, nowMs)) {
+        it.remove();
+      }
+    }
+  }
+
+  // ---- what subclasses choose ------------------------------------------------------------
+
+  /** Fills {@code v.primary} and {@code v.secondary}; smaller launches first. */
+  abstract void keys(TaskSetView v, JobBook.TaskSet ts, long nowMs);
+
+  /** One pass before the keys, for keys that need totals (running tasks per user). */
+  void beforeKeys(List<TaskSetView> taskSets, long nowMs) {}
+
+  /** Brings virtual time to {@code nowMs} (fair-queue policies). */
+  void advance(long nowMs) {}
+
+  void jobJoined(JobBook.Job job, long nowMs) {}
+
+  void taskSetAdded(JobBook.TaskSet ts, long nowMs) {}
+
+  void taskSetRemoved(JobBook.TaskSet ts, long nowMs) {}
+
+  void estimateGrew(JobBook.Job job, long nowMs) {}
+
+  void jobLeft(JobBook.Job job, long nowMs) {}
+
+  /** An idle user (no active jobs) may be forgotten. */
+  boolean userReleasable(JobBook.User u, long nowMs) {
+    return nowMs - u.idleSinceMs >= book.config.graceMs();
+  }
+
+  /** Global virtual time, or NaN for policies without one. */
+  double virtualTime() {
+    return Double.NaN;
+  }
+
+  /** A user's share of the cores: C * w / sum of active weights (0 when idle). */
+  double share(JobBook.User u) {
+    if (u.jobs.isEmpty()) {
+      return 0;
+    }
+    double w = book.activeWeight();
+    return w > 0 ? book.cores * u.weight / w : 0;
+  }
+}

@@ -1,0 +1,233 @@
+package dev.uwfq.policy;
+
+import dev.uwfq.estimate.CostEstimator;
+import dev.uwfq.policy.SchedulingPolicy.TaskSetInfo;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The bookkeeping every policy shares: live task sets, logical jobs and users, what each job
+ * has used, and its cost estimate refined from observed task times. Policies add only their
+ * ordering. State is released as work ends: a task set when its logical job leaves, an ended
+ * logical job after {@code lingerMs} (its cost then goes to the estimator's history), a user
+ * once it has no jobs and the policy no longer needs it.
+ */
+final class JobBook {
+
+  static final class TaskSet {
+    final TaskSetInfo info;
+    final Job job;
+    int endedTasks;
+    int runningTasks; // as last seen by an offer round
+    boolean removed;
+    double deadline = Double.NaN; // cfq: this stage's virtual finish
+
+    TaskSet(TaskSetInfo info, Job job) {
+      this.info = info;
+      this.job = job;
+    }
+  }
+
+  static final class Job {
+    final String id;
+    final String key;
+    final User user;
+    final long seq; // order of first arrival: FIFO over logical jobs, and the last tie-break
+    final long inputBytes;
+    double estimateMs; // of the whole logical job
+    String source;
+    double usedMs;
+    double usedAtJoin; // usedMs when the current queue segment began
+    int endedTasks;
+    int remainingTasks; // not yet ended, in live task sets
+    int liveTaskSets;
+    long idleSinceMs;
+    final List<Long> taskSetKeys = new ArrayList<>();
+    // Fair-queue state (uwfq, cfq): per-user deadline and global virtual deadline.
+    double localStart;
+    double localDeadline;
+    double deadline = Double.NaN;
+
+    Job(String id, String key, User user, long seq, long inputBytes) {
+      this.id = id;
+      this.key = key;
+      this.user = user;
+      this.seq = seq;
+      this.inputBytes = inputBytes;
+    }
+
+    /** What the current queue segment is still expected to cost. */
+    double segmentCostMs() {
+      return Math.max(1.0, estimateMs - usedAtJoin);
+    }
+  }
+
+  static final class User {
+    final String name;
+    double weight;
+    final List<Job> jobs = new ArrayList<>(); // active logical jobs (policies may keep them sorted)
+    long idleSinceMs;
+    // Fair-queue state (uwfq): virtual start and finish, per-user virtual time.
+    double start;
+    double finish;
+    double localTime;
+    double lastV;
+    boolean seen;
+
+    User(String name, double weight) {
+      this.name = name;
+      this.weight = weight;
+    }
+  }
+
+  final PolicyConfig config;
+  final Map<Long, TaskSet> taskSets = new HashMap<>();
+  final Map<String, Job> jobs = new HashMap<>();
+  final LinkedHashMap<String, Job> lingering = new LinkedHashMap<>(); // oldest idle first
+  final Map<String, User> users = new HashMap<>();
+  int cores;
+  private long nextSeq;
+
+  JobBook(PolicyConfig config) {
+    this.config = config;
+    this.cores = Math.max(1, config.cores());
+  }
+
+  TaskSet taskSet(TaskSetInfo info) {
+    return taskSets.get(info.taskSetKey());
+  }
+
+  /** Records a submitted task set; returns its job, and whether the job (re)joined the queue. */
+  Job submit(TaskSetInfo info, long nowMs, boolean[] joined) {
+    config.weights().refresh(nowMs);
+    String userName = info.user() == null ? config.defaultUser() : info.user();
+    User user = users.computeIfAbsent(userName, n -> new User(n, config.weights().of(n)));
+    user.weight = config.weights().of(userName);
+    String jobId = info.logicalJob() == null ? "spark-job-" + info.sparkJobId() : info.logicalJob();
+    Job job = jobs.get(jobId);
+    joined[0] = false;
+    if (job == null) {
+      job = lingering.remove(jobId);
+      if (job != null && job.user != user) {
+        job = null; // same id, other user: a different job
+      }
+      if (job == null) {
+        job = new Job(jobId, info.jobKey(), user, nextSeq++, info.inputBytes());
+        CostEstimator.Estimate e =
+            config.estimator().estimate(info.jobKey(), info.costHintMs(), info.inputBytes());
+        job.estimateMs = Math.max(1.0, e.coreMs());
+        job.source = e.source();
+      } else if (job.estimateMs - job.usedMs < 1.0) {
+        // A continuation that outgrew its estimate: expect as much again as this stage's tasks
+        // took on average so far.
+        double mean = job.endedTasks > 0 ? job.usedMs / job.endedTasks : config.defaultCostMs();
+        job.estimateMs = job.usedMs + mean * Math.max(1, info.numTasks());
+      }
+      job.usedAtJoin = job.usedMs;
+      jobs.put(jobId, job);
+      user.jobs.add(job);
+      joined[0] = true;
+    }
+    TaskSet ts = new TaskSet(info, job);
+    TaskSet previous = taskSets.put(info.taskSetKey(), ts);
+    if (previous != null && !previous.removed) {
+      forgetLive(previous);
+    }
+    job.taskSetKeys.add(info.taskSetKey());
+    job.liveTaskSets++;
+    job.remainingTasks += Math.max(0, info.numTasks());
+    return job;
+  }
+
+  /** Accounts a task's run time; returns its job when the job's estimate grew, else null. */
+  Job taskEnded(int stageId, int attempt, long runMs, boolean successful) {
+    TaskSet ts = taskSets.get(TaskSetInfo.key(stageId, attempt));
+    if (ts == null) {
+      return null;
+    }
+    Job job = ts.job;
+    double run = Math.max(0, runMs);
+    job.usedMs += run;
+    if (!successful) {
+      return null; // a failed task is retried: its time is used, the remaining count stays
+    }
+    ts.endedTasks++;
+    job.endedTasks++;
+    if (!ts.removed && ts.endedTasks <= ts.info.numTasks()) {
+      job.remainingTasks = Math.max(0, job.remainingTasks - 1);
+    }
+    double mean = job.usedMs / job.endedTasks;
+    double projected = job.usedMs + job.remainingTasks * mean;
+    if (projected > job.estimateMs) {
+      job.estimateMs = projected;
+      return job;
+    }
+    return null;
+  }
+
+  void removeTaskSet(int stageId, int attempt) {
+    TaskSet ts = taskSets.get(TaskSetInfo.key(stageId, attempt));
+    if (ts != null && !ts.removed) {
+      forgetLive(ts);
+    }
+  }
+
+  private void forgetLive(TaskSet ts) {
+    ts.removed = true;
+    ts.runningTasks = 0;
+    ts.job.liveTaskSets--;
+    ts.job.remainingTasks =
+        Math.max(0, ts.job.remainingTasks - Math.max(0, ts.info.numTasks() - ts.endedTasks));
+  }
+
+  /** The job leaves the queue (all its Spark jobs ended); returns it, or null if still live. */
+  Job leave(String jobId, long nowMs) {
+    Job job = jobs.get(jobId);
+    if (job == null || job.liveTaskSets > 0) {
+      return null;
+    }
+    jobs.remove(jobId);
+    job.user.jobs.remove(job);
+    for (Long key : job.taskSetKeys) {
+      TaskSet ts = taskSets.get(key);
+      if (ts != null && ts.job == job) {
+        taskSets.remove(key);
+      }
+    }
+    job.taskSetKeys.clear();
+    job.idleSinceMs = nowMs;
+    if (job.user.jobs.isEmpty()) {
+      job.user.idleSinceMs = nowMs;
+    }
+    lingering.put(jobId, job);
+    return job;
+  }
+
+  /** Forgets ended jobs past their linger time (their cost becomes history). */
+  void expireLingering(long nowMs) {
+    Iterator<Job> it = lingering.values().iterator();
+    while (it.hasNext()) {
+      Job job = it.next();
+      if (nowMs - job.idleSinceMs < config.lingerMs() && lingering.size() <= config.maxLingering()) {
+        break;
+      }
+      config.estimator().onJobCompleted(job.key, job.usedMs, job.inputBytes);
+      it.remove();
+    }
+  }
+
+  /** Sum of the weights of users with active jobs. */
+  double activeWeight() {
+    double sum = 0;
+    for (User u : users.values()) {
+      if (!u.jobs.isEmpty()) {
+        sum += u.weight;
+      }
+    }
+    return sum;
+  }
+}

@@ -1,0 +1,38 @@
+package dev.uwfq.policy;
+
+import dev.uwfq.estimate.CostEstimator;
+import dev.uwfq.estimate.HistoryEstimator;
+
+/**
+ * What every policy is built with. {@code graceMs}: how long a user who went idle keeps its
+ * place in virtual time; {@code lingerMs}: how long an ended logical job is remembered so that
+ * a later action of the same block continues it (then its cost goes to history and it is
+ * forgotten); {@code maxLingering}: a bound on those remembered jobs.
+ */
+public record PolicyConfig(
+    int cores,
+    String defaultUser,
+    Weights weights,
+    CostEstimator estimator,
+    double defaultCostMs,
+    long graceMs,
+    long lingerMs,
+    int maxLingering) {
+
+  public static PolicyConfig defaults(int cores) {
+    return new PolicyConfig(cores, "default", Weights.uniform(), new HistoryEstimator(1000, 10_000),
+        1000, 3000, 10_000, 10_000);
+  }
+
+  public PolicyConfig withWeights(Weights w) {
+    return new PolicyConfig(cores, defaultUser, w, estimator, defaultCostMs, graceMs, lingerMs, maxLingering);
+  }
+
+  public PolicyConfig withEstimator(CostEstimator e) {
+    return new PolicyConfig(cores, defaultUser, weights, e, defaultCostMs, graceMs, lingerMs, maxLingering);
+  }
+
+  public PolicyConfig withLingerMs(long ms) {
+    return new PolicyConfig(cores, defaultUser, weights, estimator, defaultCostMs, graceMs, ms, maxLingering);
+  }
+}

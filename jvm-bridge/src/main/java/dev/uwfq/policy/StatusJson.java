@@ -1,0 +1,106 @@
+package dev.uwfq.policy;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The policy's state as one compact JSON document, so Python reads it in one py4j call:
+ * {"policy", "now_ms", "cores", "virtual_time", "task_sets", "lingering_jobs",
+ *  "users": [{user, weight, share, virtual_start, virtual_finish, active_jobs, running_tasks}],
+ *  "jobs": [{job, user, key, estimate_ms, source, used_ms, deadline, live_task_sets,
+ *            running_tasks, remaining_tasks}]}.
+ */
+final class StatusJson {
+  private StatusJson() {}
+
+  static String render(BasePolicy policy, long nowMs) {
+    JobBook book = policy.book;
+    StringBuilder out = new StringBuilder(256);
+    out.append("{\"policy\":").append(str(policy.name()))
+        .append(",\"now_ms\":").append(nowMs)
+        .append(",\"cores\":").append(book.cores)
+        .append(",\"virtual_time\":").append(num(policy.virtualTime()))
+        .append(",\"task_sets\":").append(book.taskSets.size())
+        .append(",\"lingering_jobs\":").append(book.lingering.size())
+        .append(",\"users\":[");
+    List<JobBook.User> users = new ArrayList<>(book.users.values());
+    users.sort(Comparator.comparing(u -> u.name));
+    boolean first = true;
+    for (JobBook.User u : users) {
+      int running = 0;
+      for (JobBook.Job j : u.jobs) {
+        running += running(book, j);
+      }
+      out.append(first ? "" : ",").append("{\"user\":").append(str(u.name))
+          .append(",\"weight\":").append(num(u.weight))
+          .append(",\"share\":").append(num(policy.share(u)))
+          .append(",\"virtual_start\":").append(num(u.seen ? u.start : Double.NaN))
+          .append(",\"virtual_finish\":").append(num(u.seen ? u.finish : Double.NaN))
+          .append(",\"active_jobs\":").append(u.jobs.size())
+          .append(",\"running_tasks\":").append(running).append('}');
+      first = false;
+    }
+    out.append("],\"jobs\":[");
+    List<JobBook.Job> jobs = new ArrayList<>(book.jobs.values());
+    jobs.sort(Comparator.comparingLong(j -> j.seq));
+    first = true;
+    for (JobBook.Job j : jobs) {
+      out.append(first ? "" : ",").append("{\"job\":").append(str(j.id))
+          .append(",\"user\":").append(str(j.user.name))
+          .append(",\"key\":").append(str(j.key))
+          .append(",\"estimate_ms\":").append(num(j.estimateMs))
+          .append(",\"source\":").append(str(j.source))
+          .append(",\"used_ms\":").append(num(j.usedMs))
+          .append(",\"deadline\":").append(num(j.deadline))
+          .append(",\"live_task_sets\":").append(j.liveTaskSets)
+          .append(",\"running_tasks\":").append(running(book, j))
+          .append(",\"remaining_tasks\":").append(j.remainingTasks).append('}');
+      first = false;
+    }
+    return out.append("]}").toString();
+  }
+
+  private static int running(JobBook book, JobBook.Job j) {
+    int n = 0;
+    for (Long key : j.taskSetKeys) {
+      JobBook.TaskSet ts = book.taskSets.get(key);
+      if (ts != null && !ts.removed) {
+        n += ts.runningTasks;
+      }
+    }
+    return n;
+  }
+
+  private static String num(double d) {
+    if (Double.isNaN(d) || Double.isInfinite(d)) {
+      return "null";
+    }
+    return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+  }
+
+  static String str(String s) {
+    if (s == null) {
+      return "null";
+    }
+    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\n' -> b.append("\\n");
+        case '\t' -> b.append("\\t");
+        case '\r' -> b.append("\\r");
+        default -> {
+          if (c < 0x20) {
+            b.append(String.format("\\u%04x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+    return b.append('"').toString();
+  }
+}

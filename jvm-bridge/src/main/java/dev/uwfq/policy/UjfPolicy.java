@@ -1,0 +1,41 @@
+package dev.uwfq.policy;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * User job fairness, as one FAIR pool per user with FAIR inside: the user with the fewest
+ * running tasks per unit of weight first, then inside that user the task set with the fewest
+ * running tasks. The fairness reference the paper's deadline metrics compare against.
+ */
+public final class UjfPolicy extends BasePolicy {
+  private final Map<JobBook.User, int[]> runningByUser = new HashMap<>();
+
+  public UjfPolicy(PolicyConfig config) {
+    super(config);
+  }
+
+  @Override
+  public String name() {
+    return "ujf";
+  }
+
+  @Override
+  void beforeKeys(List<TaskSetView> taskSets, long nowMs) {
+    runningByUser.clear();
+    for (TaskSetView v : taskSets) {
+      JobBook.TaskSet ts = book.taskSet(v.info);
+      if (ts != null) {
+        runningByUser.computeIfAbsent(ts.job.user, u -> new int[1])[0] += v.runningTasks;
+      }
+    }
+  }
+
+  @Override
+  void keys(TaskSetView v, JobBook.TaskSet ts, long nowMs) {
+    JobBook.User u = ts.job.user;
+    v.primary = runningByUser.get(u)[0] / u.weight;
+    v.secondary = v.runningTasks;
+  }
+}

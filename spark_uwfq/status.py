@@ -1,0 +1,53 @@
+"""``uwfq.status(spark)``: the scheduler's users and logical jobs, from one py4j call."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from spark_uwfq.bridge import facade
+
+USER_COLUMNS = ["user", "weight", "share", "virtual_start", "virtual_finish", "active_jobs",
+                "running_tasks"]
+JOB_COLUMNS = ["job", "user", "key", "estimate_ms", "source", "used_ms", "deadline",
+               "live_task_sets", "running_tasks", "remaining_tasks"]
+
+
+@dataclass
+class SchedulerStatus:
+    """What the policy in the driver holds right now.
+
+    ``users``: weight, share of the cores (C * w / sum of active weights), virtual start and
+    finish (uwfq only), active logical jobs and running tasks. ``jobs``: active logical jobs
+    with their cost estimate (core-ms) and its source, core-ms used so far, virtual deadline
+    (uwfq only), live task sets, running and remaining tasks. ``raw``: the whole document.
+    """
+
+    policy: str | None
+    virtual_time: float | None
+    users: pd.DataFrame
+    jobs: pd.DataFrame
+    raw: dict[str, Any] = field(repr=False)
+
+    @property
+    def policy_failures(self) -> int:
+        """Rounds in which the policy failed and the scheduler fell back to FIFO."""
+        return int(self.raw.get("policy_failures", 0))
+
+
+def status(spark: Any) -> SchedulerStatus:
+    """The scheduler's state in the driver of ``spark`` (a classic SparkSession or context)."""
+    try:
+        text = str(facade(spark).status())
+    except Exception as exc:  # noqa: BLE001 - py4j raises several types for a missing class
+        raise RuntimeError(
+            "spark-uwfq is not loaded in this application: start the session through "
+            f"spark_uwfq.configure() ({exc})"
+        ) from None
+    raw = json.loads(text)
+    users = pd.DataFrame(raw.get("users", []), columns=USER_COLUMNS)
+    jobs = pd.DataFrame(raw.get("jobs", []), columns=JOB_COLUMNS)
+    return SchedulerStatus(raw.get("policy"), raw.get("virtual_time"), users, jobs, raw)
