@@ -10,7 +10,8 @@ import java.util.Map;
  * input byte for jobs whose input size was known: a job of a known key with a known input size
  * is estimated as rate * bytes, so a key that runs on inputs of different sizes scales.
  * Cold start: a never-seen key (or no key) gets the configured default. The table is bounded
- * (least recently used keys are forgotten) so a long-running application stays small.
+ * (least recently used keys are forgotten) so a long-running application stays small. Thread-safe:
+ * the scheduler and the partitioner (on query planning threads) both consult it.
  */
 public final class HistoryEstimator implements CostEstimator {
   private static final double ALPHA = 0.3; // weight of the newest observation
@@ -36,7 +37,7 @@ public final class HistoryEstimator implements CostEstimator {
   }
 
   @Override
-  public Estimate estimate(String key, long hintMs, long inputBytes) {
+  public synchronized Estimate estimate(String key, long hintMs, long inputBytes) {
     if (hintMs > 0) {
       return new Estimate(hintMs, "hint");
     }
@@ -51,7 +52,7 @@ public final class HistoryEstimator implements CostEstimator {
   }
 
   @Override
-  public void onJobCompleted(String key, double coreMs, long inputBytes) {
+  public synchronized void onJobCompleted(String key, double coreMs, long inputBytes) {
     if (key == null || !(coreMs >= 0) || Double.isInfinite(coreMs)) {
       return;
     }
@@ -65,7 +66,7 @@ public final class HistoryEstimator implements CostEstimator {
   }
 
   /** Number of keys remembered (bounded by maxKeys). */
-  public int size() {
+  public synchronized int size() {
     return history.size();
   }
 }
