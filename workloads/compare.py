@@ -47,6 +47,7 @@ class Comparison:
                            "scale": self.scaling.scale, "cores": self.scaling.cores,
                            "paper cores": PAPER_CORES,
                            "job size factor": self.scaling.size_factor, "seed": self.seed,
+                           "burn clock": "cpu" if self.scaling.cpu_time else "wall",
                            "overhead core-ms": result.overhead_core_ms,
                            "failed jobs": len(run.failures)}))
         return rows

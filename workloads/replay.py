@@ -30,6 +30,7 @@ PAPER_CORES = 32
 class Scaling:
     scale: float = 1.0
     cores: int = 2
+    cpu_time: bool = False  # burn by thread CPU time instead of wall time (see spark_jobs)
 
     @property
     def size_factor(self) -> float:
@@ -84,7 +85,7 @@ class Replayer:
         self.log = log
         self.progress_every_s = progress_every_s
         self.events = EventLog(spark)
-        self.jobs = LoopJobs(spark)
+        self.jobs = LoopJobs(spark, cpu_time=scaling.cpu_time)
         groups: dict[LogicalJob, list[Entry]] = defaultdict(list)
         for entry in workload.entries:
             for i in range(entry.total_iterations):

@@ -52,6 +52,7 @@ def _meta(comparison: Comparison) -> dict:
     return {
         "workload": comparison.workload.name, "source": comparison.workload.source,
         "scale": s.scale, "cores": s.cores, "paper_cores": 32, "job_size_factor": s.size_factor,
+        "burn_clock": "cpu" if s.cpu_time else "wall",
         "seed": comparison.seed, "git_commit": _git_commit(),
         "machine": {"platform": platform.platform(), "python": platform.python_version(),
                     "pyspark": pyspark.__version__, "cpus": _cpus()},

@@ -27,6 +27,9 @@ def register(sub) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the Poisson arrivals")
     parser.add_argument("--out", type=Path, default=None,
                         help="results folder (default results/replay/WORKLOAD)")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="size jobs in thread CPU time instead of wall time (on a busy "
+                             "machine jobs then grow with the load)")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     parser.set_defaults(run=run)
 
@@ -57,7 +60,7 @@ def run(args) -> int:
     from workloads.compare import compare_policies
     from workloads.report import format_table, write_results
 
-    scaling = Scaling(scale=args.scale, cores=args.cores)
+    scaling = Scaling(scale=args.scale, cores=args.cores, cpu_time=args.cpu_time)
     out = args.out or Path("results") / "replay" / workload.name
     jobs = len(workload.logical_jobs())
     print(f"replaying {workload.name} ({len(workload.users)} users, {jobs} logical jobs, "
