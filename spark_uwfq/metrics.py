@@ -39,6 +39,11 @@ SCHEDULER_NAMES = {
 }
 """Our policy names -> the paper's scheduler names (its results files' ``Scheduler`` column)."""
 
+PARTITIONED_SUFFIX = "-p"
+"""``uwfq-p``: a policy run with the runtime partitioner (the paper's ``_PARTITIONER`` rows)."""
+SCHEDULER_NAMES.update({p + PARTITIONED_SUFFIX: name + "_PARTITIONER"
+                        for p, name in list(SCHEDULER_NAMES.items())})
+
 REFERENCE_POLICY = "ujf"
 
 

@@ -220,3 +220,24 @@ def test_bad_conf_value_warns_and_keeps_the_default(spark, skewed_parquet, log):
         spark.conf.unset("spark.uwfq.partitioner.targetTaskMs")
     counts, _ = _stages(log.drain(), job_id)
     assert counts[max(counts)] == 4  # 2000 ms at the default 500 ms a task
+
+
+def test_replay_loop_job_is_cut_into_tasks_of_about_the_target(spark, tmp_path, log):
+    # The replay's own job class: one parquet file per key (skewed), small row groups; its burn
+    # is budgeted in CPU time, so its cost is measured here (executor time is wall time) first.
+    from workloads.spark_jobs import LoopJobs
+
+    jobs = LoopJobs(spark, path=tmp_path / "loop-input")
+    jobs.run(1_000)  # warm the JIT up
+    with uwfq.job(spark, key="loop-calibrate") as plain_id:
+        jobs.run(8 * TARGET_MS)
+    _, plain_runs = _stages(log.drain(), plain_id)
+    cost_ms = int(sum(sum(r) for r in plain_runs.values()))
+
+    with uwfq.job(spark, key="loop", cost_hint_ms=cost_ms) as job_id:
+        jobs.run(8 * TARGET_MS)
+    counts, runs = _stages(log.drain(), job_id)
+    heaviest = _heaviest_stage(runs)
+    assert counts[heaviest] == max(2, round(cost_ms / TARGET_MS))
+    median = sorted(runs[heaviest])[len(runs[heaviest]) // 2]
+    assert 0.5 * TARGET_MS <= median <= 2 * TARGET_MS, (cost_ms, runs[heaviest])

@@ -29,3 +29,23 @@ def test_malformed_workload_names_the_place(tmp_path, capsys):
     assert main(["replay", str(path)]) == 2
     assert "users[0] ('a') > workloads[0] ('w'): field 'totalIterations' is -1" \
         in capsys.readouterr().err
+
+
+def test_partitioned_policies_are_named_with_a_suffix():
+    from spark_uwfq.commands.replay import _policies
+    from spark_uwfq.metrics import SCHEDULER_NAMES
+    from workloads.compare import session_options
+    from workloads.replay import Scaling
+
+    assert _policies("fair,uwfq-p") == ["fair", "uwfq-p"]
+    assert _policies("fair,uwfq-p", partitioner=True) == ["fair-p", "uwfq-p"]
+    assert SCHEDULER_NAMES["uwfq-p"] == "CUSTOM_USERCLUSTERFAIR_PARTITIONER"
+    assert session_options("fair", Scaling(scale=0.5)) == {"policy": "fair"}
+    # The paper's 0.5 s tasks, scaled with the jobs.
+    assert session_options("uwfq-p", Scaling(scale=0.5)) == {
+        "policy": "uwfq", "partitioner": True, "partitioner_target_task_ms": 250}
+
+
+def test_unknown_partitioned_policy_is_an_error(capsys):
+    assert main(["replay", "demo", "--policies", "fair,lottery-p"]) == 2
+    assert "lottery-p is not a policy" in capsys.readouterr().err

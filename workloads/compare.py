@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from spark_uwfq.metrics import REFERENCE_POLICY, SCHEDULER_NAMES, average_rows, summarize
+from spark_uwfq.metrics import (PARTITIONED_SUFFIX, REFERENCE_POLICY, SCHEDULER_NAMES,
+                                average_rows, summarize)
 from workloads.model import Workload
 from workloads.replay import PAPER_CORES, Replayer, RunResult, Scaling
 from workloads.spark_jobs import SESSION_CONF
+
+PAPER_TARGET_TASK_MS = 500
 
 
 @dataclass
@@ -30,14 +33,21 @@ class Comparison:
     def policy(self, name: str) -> PolicyRuns | None:
         return next((r for r in self.results if r.policy == name), None)
 
+    def reference_for(self, policy: str) -> PolicyRuns | None:
+        """The UJF run DVR is measured against: with the same partitioning if there is one."""
+        partitioned = policy.endswith(PARTITIONED_SUFFIX)
+        same = REFERENCE_POLICY + (PARTITIONED_SUFFIX if partitioned else "")
+        other = REFERENCE_POLICY + ("" if partitioned else PARTITIONED_SUFFIX)
+        return self.policy(same) or self.policy(other)
+
     def rows(self) -> list[dict]:
         """One row per (policy, run), columns as the paper's results files, then ours."""
-        reference = self.policy(REFERENCE_POLICY)
         rows = []
         for result in self.results:
+            reference = self.reference_for(result.policy)
             for run in result.runs:
                 ref = None
-                if reference is not None and result.policy != REFERENCE_POLICY:
+                if reference is not None and result is not reference:
                     ref = reference.runs[min(run.run, len(reference.runs) - 1)].outcomes
                 rows.append(summarize(
                     run.outcomes, config=self.workload.name,
@@ -65,6 +75,18 @@ class Comparison:
         return out
 
 
+def session_options(policy: str, scaling: Scaling) -> dict:
+    """configure() options for a policy name; ``X-p`` is policy X with the runtime partitioner.
+
+    The paper's partitioner aimed at 0.5 s tasks for jobs of its size on 32 cores; jobs here are
+    ``size_factor`` of that on ``cores``, so 0.5 s x scale keeps the paper's tasks per core.
+    """
+    if not policy.endswith(PARTITIONED_SUFFIX):
+        return {"policy": policy}
+    return {"policy": policy[: -len(PARTITIONED_SUFFIX)], "partitioner": True,
+            "partitioner_target_task_ms": max(1, round(PAPER_TARGET_TASK_MS * scaling.scale))}
+
+
 def compare_policies(workload: Workload, policies: list[str], scaling: Scaling, *,
                      runs: int = 1, seed: int = 0, log: Callable[[str], None] = print,
                      progress_every_s: float = 10.0) -> Comparison:
@@ -74,7 +96,7 @@ def compare_policies(workload: Workload, policies: list[str], scaling: Scaling, 
     for policy in policies:
         log(f"{policy}: starting a local[{scaling.cores}] SparkSession")
         spark = local_session(f"local[{scaling.cores}]", app_name=f"uwfq-replay-{policy}",
-                              conf=SESSION_CONF, policy=policy)
+                              conf=SESSION_CONF, **session_options(policy, scaling))
         try:
             replayer = Replayer(spark, workload, scaling, seed=seed, log=log,
                                 progress_every_s=progress_every_s)

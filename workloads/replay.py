@@ -110,8 +110,9 @@ class Replayer:
             best = float("inf")
             for _ in range(samples):
                 self.events.clear()
-                with uwfq.user(self.spark, "isolated"), uwfq.job(self.spark, key="isolated") \
-                        as job_id:
+                # The hint lets the partitioner (when on) shape the job as in the runs.
+                with uwfq.user(self.spark, "isolated"), \
+                        uwfq.job(self.spark, key="isolated", cost_hint_ms=core_ms) as job_id:
                     self.jobs.run(core_ms)
                 start, end = _span(self.events.drain(), job_id)
                 best = min(best, (end - start) / 1000.0)

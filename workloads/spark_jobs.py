@@ -26,6 +26,9 @@ from spark_uwfq.events import EventLog
 KEYS = 8
 ROWS = 8_000
 SKEW = 0.5  # key k holds rows in proportion to 1 / (k + 1) ** SKEW
+# A parquet file can be split only at row-group boundaries; small row groups (about a hundred
+# rows) let the runtime partitioner cut a key's file into several tasks.
+ROW_GROUP_BYTES = 4096
 UDF_NAME = "uwfq_loop"
 UDF_CLASS = "dev.uwfq.workload.LoopUdf"
 SCHEMA = "id BIGINT, value DOUBLE, key INT"
@@ -48,7 +51,7 @@ def key_row_counts(keys: int = KEYS, rows: int = ROWS, skew: float = SKEW) -> li
 
 
 def input_path(root: Path = CACHE) -> Path:
-    return root / f"replay-input-k{KEYS}-r{ROWS}-s{SKEW:g}"
+    return root / f"replay-input-k{KEYS}-r{ROWS}-s{SKEW:g}-rg{ROW_GROUP_BYTES}"
 
 
 def ensure_input(spark: Any, path: Path | None = None) -> Path:
@@ -65,7 +68,7 @@ def ensure_input(spark: Any, path: Path | None = None) -> Path:
                           "key": keys})
     # One partition before partitionBy: exactly one file per key.
     (spark.createDataFrame(frame).repartition(1).write.mode("overwrite")
-     .partitionBy("key").parquet(str(path)))
+     .option("parquet.block.size", ROW_GROUP_BYTES).partitionBy("key").parquet(str(path)))
     return path
 
 

@@ -22,6 +22,10 @@ def register(sub) -> None:
     parser.add_argument("--scale", type=float, default=1.0,
                         help="shrink jobs and arrival times together (default 1: the paper's "
                              "load per core and its timeline)")
+    parser.add_argument("--partitioner", action="store_true",
+                        help="run every policy with the runtime partitioner (as if each were "
+                             "named with a -p suffix, e.g. uwfq-p; suffixes may also be given "
+                             "one by one in --policies)")
     parser.add_argument("--runs", type=int, default=1, help="runs per policy (default 1)")
     parser.add_argument("--cores", type=int, default=2, help="local[N] cores (default 2)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the Poisson arrivals")
@@ -34,14 +38,20 @@ def register(sub) -> None:
     parser.set_defaults(run=run)
 
 
-def _policies(text: str) -> list[str]:
+def _policies(text: str, partitioner: bool = False) -> list[str]:
     from spark_uwfq.options import POLICIES
 
+    from spark_uwfq.metrics import PARTITIONED_SUFFIX
+
     policies = [p.strip().lower() for p in text.split(",") if p.strip()]
-    unknown = [p for p in policies if p not in POLICIES]
+    if partitioner:
+        policies = [p if p.endswith(PARTITIONED_SUFFIX) else p + PARTITIONED_SUFFIX
+                    for p in policies]
+    unknown = [p for p in policies if p.removesuffix(PARTITIONED_SUFFIX) not in POLICIES]
     if not policies or unknown:
         raise ValueError(f"--policies: {', '.join(unknown) or 'nothing given'} is not a policy; "
-                         f"expected a comma-separated list of {', '.join(POLICIES)}")
+                         f"expected a comma-separated list of {', '.join(POLICIES)}, each "
+                         f"optionally with {PARTITIONED_SUFFIX} (with the runtime partitioner)")
     return list(dict.fromkeys(policies))
 
 
@@ -50,7 +60,7 @@ def run(args) -> int:
     from workloads.replay import Scaling
 
     try:
-        policies = _policies(args.policies)
+        policies = _policies(args.policies, args.partitioner)
         if not args.scale > 0 or args.runs < 1 or args.cores < 1:
             raise ValueError("--scale must be > 0, --runs and --cores at least 1")
         workload = load_workload(args.workload)
