@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import threading
+import time
 
 import pytest
 
@@ -17,14 +18,18 @@ from spark_uwfq.events import EventLog
 from spark_uwfq.session import local_session
 
 TARGET_MS = 500
+LINGER_MS = 1500
 # Per-row CPU in the JVM (a SQL higher-order function, no Python UDF).
 BURN = "aggregate(sequence(1, 150), 0D, (acc, x) -> acc + sqrt(x + id)) AS v"
 
 
 @pytest.fixture(scope="module")
 def spark():
+    # A short linger: a finished logical job's cost becomes history 1.5 s after its last Spark
+    # job (a query's several Spark jobs follow each other much faster than that).
     session = local_session("local[2]", app_name="uwfq-partitioner-tests", partitioner=True,
-                            partitioner_target_task_ms=TARGET_MS)
+                            partitioner_target_task_ms=TARGET_MS,
+                            conf={"spark.uwfq.jobLingerMs": str(LINGER_MS)})
     yield session
     session.stop()
 
@@ -200,6 +205,32 @@ def test_non_splittable_source_is_left_alone(spark, tmp_path, log):
     decision = partitioner.decisions(spark)
     assert list(decision.scans_left_alone) == [1] and list(decision.scans_split) == [0]
     assert "not splittable" in decision.detail.iloc[0]
+
+
+def test_learned_estimate_sizes_a_recurring_job(spark, skewed_parquet, log):
+    # A never-seen key: the estimator's cold-start default is no estimate, so no decision. Once
+    # runs of the key have completed, their history sizes the next run.
+    costs = []
+    learned = None
+    for _ in range(4):
+        with uwfq.job(spark, key="recurring") as job_id:
+            _burn_job(spark, skewed_parquet).collect()
+        events = log.drain()
+        costs.append(events[(events.logical_job == job_id) & (events.kind == "TASK_END")]
+                     .run_ms.sum())
+        decisions = partitioner.decisions(spark)
+        if not decisions.empty:
+            learned = decisions.iloc[0]
+            break
+        time.sleep(LINGER_MS / 1000 + 0.5)
+        spark.range(1).count()  # a submission, at which the policy files finished jobs' costs
+    assert learned is not None and len(costs) >= 2
+    assert learned.source == "estimator"
+    # The estimate is a weighted mean of earlier runs' costs, as the policy recorded them from
+    # the same task ends (this run's own cost is not known yet).
+    earlier = costs[:-1]
+    assert 0.9 * min(earlier) <= learned.estimate_ms <= 1.1 * max(earlier), (learned, costs)
+    assert learned.tasks == max(2, round(learned.estimate_ms / TARGET_MS))
 
 
 def test_task_count_bounds(spark):

@@ -2,6 +2,8 @@ package dev.uwfq.spark;
 
 import dev.uwfq.UwfqConf;
 import dev.uwfq.estimate.HistoryEstimator;
+import dev.uwfq.partition.EstimatorSource;
+import dev.uwfq.partition.JobEstimates;
 import dev.uwfq.policy.Policies;
 import dev.uwfq.policy.PolicyConfig;
 import dev.uwfq.policy.SchedulingPolicy;
@@ -61,6 +63,8 @@ public final class SchedulerHook {
         conf.getLong("spark.uwfq.graceMs", 3000, 0),
         conf.getLong("spark.uwfq.jobLingerMs", 10_000, 0),
         10_000);
+    // The runtime partitioner sizes jobs from the same estimates the policy orders them by.
+    JobEstimates.setSource(new EstimatorSource(config.estimator()));
     return Policies.create(name, config);
   }
 
@@ -116,6 +120,7 @@ public final class SchedulerHook {
       }
     }
     current = null;
+    JobEstimates.setSource(null);
   }
 
   /** The policy state as JSON, read under the scheduler lock (a consistent snapshot). */
