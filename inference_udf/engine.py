@@ -1,0 +1,89 @@
+"""LLMEngine: temporal fusion of generation requests (Flover).
+
+Each ``step()``: admit waiting requests and prefill them; retire any already done; run one fused
+decode step over every running request; retire the finished ones. Requests added between steps
+join at the next step, so requests that arrived at different times share every decode step.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from inference_udf.admission import AdmissionPolicy
+from inference_udf.model_runner import ModelRunner
+from inference_udf.request import Request
+from inference_udf.sampler import sample
+from inference_udf.sampling_params import SamplingParams
+from inference_udf.scheduler import Scheduler
+from inference_udf.stopping import append_token
+
+
+class LLMEngine:
+    def __init__(self, model, tokenizer=None, *, max_num_seqs: int = 16,
+                 max_model_len: int | None = None, kv_budget_tokens: int | None = None,
+                 admission: AdmissionPolicy | None = None, eos_token_ids: Iterable[int] | None = None):
+        self.tokenizer = tokenizer
+        context = getattr(model.config.get_text_config(), "max_position_embeddings", None) or \
+            getattr(model.config, "n_positions", 2048)
+        self.max_model_len = min(max_model_len or context, context)
+        self.runner = ModelRunner(model, max_num_seqs, self.max_model_len)
+        self.scheduler = Scheduler(self.runner.pool, admission, kv_budget_tokens)
+        if eos_token_ids is None:
+            eos_token_ids = _eos_ids(model, tokenizer)
+        self.stop_token_ids = frozenset(eos_token_ids)
+        self._detokenize = None
+        if tokenizer is not None:
+            self._detokenize = lambda ids: tokenizer.decode(ids, skip_special_tokens=True)
+
+    def add_request(self, request_id, prompt_ids: Sequence[int], params: SamplingParams) -> Request:
+        """Queue a request; raises ValueError if it can never fit (nothing is queued then)."""
+        if not prompt_ids:
+            raise ValueError("the prompt has no tokens: give a non-empty prompt")
+        request = Request(request_id, list(prompt_ids), params)
+        self.scheduler.add(request)
+        return request
+
+    @property
+    def has_unfinished(self) -> bool:
+        return self.scheduler.has_work
+
+    @property
+    def num_running(self) -> int:
+        return len(self.scheduler.running)
+
+    def step(self) -> list[Request]:
+        """One engine iteration; returns the requests that finished in it."""
+        admitted = self.scheduler.schedule()
+        if admitted:
+            self._postprocess(admitted, self.runner.prefill(admitted))
+        finished = self.scheduler.retire()
+        running = self.scheduler.running
+        if running:
+            self._postprocess(running, self.runner.decode(running))
+            finished += self.scheduler.retire()
+        return finished
+
+    def generate(self, prompts: Sequence[Sequence[int]],
+                 params: SamplingParams | Sequence[SamplingParams]) -> list[Request]:
+        """Run ``prompts`` to completion; returns their requests in input order."""
+        if isinstance(params, SamplingParams):
+            params = [params] * len(prompts)
+        requests = [self.add_request(i, p, sp) for i, (p, sp) in enumerate(zip(prompts, params))]
+        while self.has_unfinished:
+            self.step()
+        return requests
+
+    def _postprocess(self, requests: Sequence[Request], logits) -> None:
+        for request, token in zip(requests, sample(logits, requests)):
+            append_token(request, token, self.stop_token_ids, self._detokenize)
+
+
+def _eos_ids(model, tokenizer) -> list[int]:
+    eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    if eos is None:
+        eos = getattr(model.config, "eos_token_id", None)
+    if eos is None and tokenizer is not None:
+        eos = tokenizer.eos_token_id
+    if eos is None:
+        return []
+    return list(eos) if isinstance(eos, (list, tuple)) else [eos]

@@ -1,0 +1,76 @@
+"""ModelRunner: the two forward passes of the engine, over a KV slot pool.
+
+- ``prefill(requests)``: the prompts of newly admitted requests, right-padded into one batch,
+  keys and values written into their slots; returns next-token logits ``[B, vocab]``.
+- ``decode(running)``: ONE fused step over every running request, each at its own length:
+  per-row position ids (absolute-position models such as GPT-2 need them as much as RoPE models)
+  and a per-row additive mask over the slot window; returns ``[B, vocab]``.
+
+Masks are 4-D additive float tensors (0 or the dtype's minimum), which transformers passes to
+eager and SDPA attention unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+
+from inference_udf.kv_pool import KVSlotPool
+from inference_udf.request import Request
+
+
+class ModelRunner:
+    def __init__(self, model, num_slots: int, slot_len: int):
+        config = model.config.get_text_config()
+        heads = config.num_attention_heads
+        kv_heads = getattr(config, "num_key_value_heads", None) or heads
+        head_dim = getattr(config, "head_dim", None) or config.hidden_size // heads
+        self.model = model
+        self.decoder = model.base_model           # the stack without the output head
+        self.head = model.get_output_embeddings()
+        self.device = model.device
+        self.dtype = model.dtype
+        self.pool = KVSlotPool(config.num_hidden_layers, num_slots, slot_len, kv_heads,
+                               head_dim, self.dtype, self.device)
+        self.masked = torch.finfo(self.dtype).min
+        self.positions = torch.arange(slot_len, device=self.device)
+
+    @torch.inference_mode()
+    def prefill(self, requests: Sequence[Request]) -> torch.Tensor:
+        lengths = torch.tensor([r.prompt_len for r in requests], device=self.device)
+        width = int(lengths.max())
+        input_ids = torch.zeros((len(requests), width), dtype=torch.long)
+        for row, request in enumerate(requests):
+            input_ids[row, :request.prompt_len] = torch.tensor(request.prompt_ids)
+        input_ids = input_ids.to(self.device)
+        key_pos = self.positions[:width]
+        # allowed: [B, S, S] = causal and the key is a real (not padding) token
+        allowed = (key_pos[None, :] <= key_pos[:, None])[None] & (key_pos < lengths[:, None])[:, None]
+        mask = self._additive(allowed)[:, None]                    # [B, 1, S, S]
+        position_ids = key_pos.expand(len(requests), width)         # [B, S]
+        view = self.pool.prefill_view(requests[0].slot)
+        hidden = self._hidden(input_ids, mask, position_ids, view)  # [B, S, H]
+        last = hidden[torch.arange(len(requests), device=self.device), lengths - 1]
+        return self.head(last)
+
+    @torch.inference_mode()
+    def decode(self, running: Sequence[Request]) -> torch.Tensor:
+        # The last sampled token of each request goes in at position num_tokens - 1.
+        input_ids = torch.tensor([[r.output_ids[-1]] for r in running], device=self.device)
+        lengths = [r.num_tokens for r in running]
+        positions = torch.tensor(lengths, device=self.device) - 1   # [B]
+        width = max(lengths)
+        mask = self._additive(self.positions[None, :width] <= positions[:, None])  # [B, W]
+        view = self.pool.decode_view(positions, width)
+        hidden = self._hidden(input_ids, mask[:, None, None, :], positions[:, None], view)
+        return self.head(hidden[:, 0])
+
+    def _hidden(self, input_ids, mask, position_ids, view) -> torch.Tensor:
+        out = self.decoder(input_ids=input_ids, attention_mask=mask, position_ids=position_ids,
+                           cache=view, use_cache=True)
+        return out.last_hidden_state
+
+    def _additive(self, allowed: torch.Tensor) -> torch.Tensor:
+        zeros = torch.zeros(allowed.shape, dtype=self.dtype, device=self.device)
+        return zeros.masked_fill_(~allowed, self.masked)

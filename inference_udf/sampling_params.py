@@ -1,0 +1,48 @@
+"""SamplingParams: how one request decodes. Validated on construction, so a bad per-row value
+becomes an error in that row instead of failing the task."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    max_new_tokens: int = 64
+    temperature: float = 0.0          # 0 means greedy
+    top_k: int = 0                    # 0 means no top-k cut
+    top_p: float = 1.0                # 1 means no nucleus cut
+    seed: int | None = None           # per-request RNG: the same seed gives the same tokens
+    stop: tuple[str, ...] = ()        # stop strings; the text ends before the first match
+    stop_token_ids: tuple[int, ...] = field(default=())
+
+    def __post_init__(self):
+        _check_int("max_new_tokens", self.max_new_tokens, minimum=1)
+        _check_number("temperature", self.temperature, minimum=0.0)
+        _check_int("top_k", self.top_k, minimum=0)
+        _check_number("top_p", self.top_p, minimum=0.0, maximum=1.0)
+        if self.top_p == 0.0:
+            raise ValueError("top_p must be in (0, 1]: got 0; use temperature=0 for greedy decoding")
+        if self.seed is not None:
+            _check_int("seed", self.seed, minimum=0)
+        if isinstance(self.stop, str) or not all(isinstance(s, str) and s for s in self.stop):
+            raise ValueError(f"stop must be a list of non-empty strings: got {self.stop!r}")
+        for token_id in self.stop_token_ids:
+            _check_int("stop_token_ids", token_id, minimum=0)
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0.0
+
+
+def _check_int(name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}: got {value!r}")
+
+
+def _check_number(name, value, minimum, maximum=None):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise ValueError(f"{name} must be a number: got {value!r}")
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"in [{minimum}, {maximum}]" if maximum is not None else f">= {minimum}"
+        raise ValueError(f"{name} must be {bound}: got {value!r}")
