@@ -1,0 +1,16 @@
+"""Batched LLM generation and scoring for Spark DataFrames, with temporal fusion.
+
+Files, one concept each: ``request`` (state), ``sampling_params``, ``kv_pool`` (slot KV cache),
+``admission`` (policies), ``scheduler``, ``model_runner``, ``sampler``, ``stopping``, ``engine``
+(the loop), ``prompts``, ``device``, ``loading``, ``row_params``, ``row_stream`` and
+``score_rows`` (UDF bodies), ``scoring``, ``udf`` (factories), ``tiny`` (test checkpoints),
+``benchmark``.
+
+torch and transformers are imported lazily, so ``import inference_udf`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from inference_udf.udf import GENERATE_SCHEMA, SCORE_SCHEMA, generate_udf, score_udf
+
+__all__ = ["generate_udf", "score_udf", "GENERATE_SCHEMA", "SCORE_SCHEMA"]

@@ -43,6 +43,10 @@ class LLMEngine:
         self.scheduler.add(request)
         return request
 
+    def reset(self) -> None:
+        """Drop every queued and running request (e.g. after a failed task)."""
+        self.scheduler.reset()
+
     @property
     def has_unfinished(self) -> bool:
         return self.scheduler.has_work

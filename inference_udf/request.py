@@ -32,6 +32,7 @@ class Request:
     slot: int = -1                       # row in the KV slot pool while running
     stop_text_end: int | None = None     # where a stop string cut the text, if one did
     generator: object = None             # torch.Generator for seeded sampling
+    error: str | None = None
 
     @property
     def prompt_len(self) -> int:

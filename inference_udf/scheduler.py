@@ -31,6 +31,11 @@ class Scheduler:
                 " shorten the prompt, lower max_new_tokens or raise max_model_len")
         self.waiting.append(request)
 
+    def reset(self) -> None:
+        self.waiting.clear()
+        self.running.clear()
+        self.pool.num_active = 0
+
     @property
     def has_work(self) -> bool:
         return bool(self.waiting or self.running)

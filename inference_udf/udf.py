@@ -1,0 +1,136 @@
+"""UDF factories in the style of ``pyspark.ml.functions.predict_batch_udf``.
+
+    gen = generate_udf("/models/my-llm", max_new_tokens=64)
+    df.withColumn("out", gen("prompt"))                        # struct: text, finish_reason, ...
+    df.withColumn("out", gen("prompt", max_new_tokens="n"))    # per-row override from column n
+
+The model is loaded once per Python worker and reused across tasks. Each task streams its rows
+through one engine (temporal fusion), reading Arrow batches ahead so the engine stays full.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Tuple
+
+import pandas as pd
+
+from inference_udf.row_params import OVERRIDABLE
+from inference_udf.sampling_params import SamplingParams
+
+GENERATE_SCHEMA = ("text string, finish_reason string, prompt_tokens int, "
+                   "completion_tokens int, error string")
+SCORE_SCHEMA = "logprob double, prompt_tokens int, completion_tokens int, error string"
+
+
+class InferenceUDF:
+    """A pandas UDF plus named override columns: ``udf(col, ..., name=column)``."""
+
+    def __init__(self, pandas_udf, allowed_overrides: tuple[str, ...]):
+        self.pandas_udf = pandas_udf
+        self.allowed_overrides = allowed_overrides
+
+    def __call__(self, *columns, **overrides):
+        from pyspark.sql import functions as F
+
+        unknown = sorted(set(overrides) - set(self.allowed_overrides))
+        if unknown:
+            raise TypeError(f"unknown per-row override(s) {unknown}: expected some of "
+                            f"{list(self.allowed_overrides)}")
+        if not self.allowed_overrides:
+            return self.pandas_udf(*columns)
+        if overrides:
+            fields = [_column(value).alias(name) for name, value in sorted(overrides.items())]
+        else:
+            fields = [F.lit(None).cast("string").alias("_none")]
+        return self.pandas_udf(*columns, F.struct(*fields))
+
+
+def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0.0,
+                 top_p: float = 1.0, top_k: int = 0, stop: list[str] | None = None,
+                 stop_token_ids: list[int] | None = None, seed: int | None = None,
+                 chat_template: bool | str = False, system_prompt: str | None = None,
+                 max_in_flight: int = 16, max_model_len: int | None = None,
+                 overflow: str = "error", dtype: str = "auto", device: str = "auto",
+                 num_threads: int | None = None) -> InferenceUDF:
+    """A generation UDF for the checkpoint folder ``model``.
+
+    Returns a struct ``text, finish_reason (stop | length | error), prompt_tokens,
+    completion_tokens, error``. A null, empty or too-long prompt (``overflow="error"``; with
+    ``"truncate"`` its start is dropped) or a bad per-row value gives an error row; no row is
+    lost. ``max_in_flight`` requests share each decode step. ``device="auto"`` uses the GPU Spark
+    assigned to the task, else the CPU with ``num_threads`` threads (default: spark.task.cpus).
+    """
+    from pyspark.sql.functions import pandas_udf
+
+    defaults = SamplingParams(max_new_tokens=max_new_tokens, temperature=temperature,
+                              top_p=top_p, top_k=top_k, seed=seed, stop=tuple(stop or ()),
+                              stop_token_ids=tuple(stop_token_ids or ()))
+    _check_common(max_in_flight, overflow)
+    settings = dict(chat_template=chat_template, system_prompt=system_prompt, overflow=overflow,
+                    dtype=dtype, device=device, num_threads=num_threads)
+    engine_options = dict(max_num_seqs=max_in_flight, max_model_len=max_model_len)
+
+    @pandas_udf(GENERATE_SCHEMA)
+    def generate(batches: Iterator[Tuple[pd.Series, pd.DataFrame]]) -> Iterator[pd.DataFrame]:
+        from inference_udf.loading import engine_for
+        from inference_udf.row_stream import generate_rows
+
+        loaded, encoder = _worker_model(model, settings)
+        engine = engine_for(loaded, **engine_options)
+        yield from generate_rows(engine, encoder, defaults, batches, rows_ahead=2 * max_in_flight)
+
+    return InferenceUDF(generate, OVERRIDABLE)
+
+
+def score_udf(model: str, *, chat_template: bool | str = False, system_prompt: str | None = None,
+              batch_size: int = 16, max_model_len: int | None = None, overflow: str = "error",
+              dtype: str = "auto", device: str = "auto",
+              num_threads: int | None = None) -> InferenceUDF:
+    """A scoring UDF: ``score("prompt", "completion")`` gives a struct ``logprob`` (the summed
+    log-likelihood of the completion's tokens given the prompt), ``prompt_tokens``,
+    ``completion_tokens`` and ``error``. Too-long rows lose the prompt's start with
+    ``overflow="truncate"``, else become error rows."""
+    from pyspark.sql.functions import pandas_udf
+
+    _check_common(batch_size, overflow)
+    settings = dict(chat_template=chat_template, system_prompt=system_prompt, overflow=overflow,
+                    dtype=dtype, device=device, num_threads=num_threads)
+
+    @pandas_udf(SCORE_SCHEMA)
+    def score(batches: Iterator[Tuple[pd.Series, pd.Series]]) -> Iterator[pd.DataFrame]:
+        from inference_udf.score_rows import score_rows
+
+        loaded, encoder = _worker_model(model, settings)
+        limit = max_model_len or loaded.model.config.get_text_config().max_position_embeddings
+        for prompts, completions in batches:
+            yield score_rows(loaded, encoder, prompts, completions, batch_size, limit)
+
+    return InferenceUDF(score, ())
+
+
+def _worker_model(model: str, settings: dict):
+    from inference_udf.device import resolve_device, set_cpu_threads
+    from inference_udf.loading import load_model
+    from inference_udf.prompts import PromptEncoder
+
+    device = resolve_device(settings["device"])
+    set_cpu_threads(device, settings["num_threads"])
+    loaded = load_model(model, device, settings["dtype"])
+    encoder = PromptEncoder(loaded.tokenizer, settings["chat_template"],
+                            settings["system_prompt"], settings["overflow"])
+    return loaded, encoder
+
+
+def _check_common(size: int, overflow: str) -> None:
+    from inference_udf.prompts import OVERFLOW_MODES
+
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"max_in_flight / batch_size must be an integer >= 1: got {size!r}")
+    if overflow not in OVERFLOW_MODES:
+        raise ValueError(f"overflow must be one of {OVERFLOW_MODES}: got {overflow!r}")
+
+
+def _column(value):
+    from pyspark.sql import Column, functions as F
+
+    return value if isinstance(value, Column) else F.col(value)
