@@ -20,13 +20,15 @@ from inference_udf.stopping import append_token
 
 class LLMEngine:
     def __init__(self, model, tokenizer=None, *, max_num_seqs: int = 16,
-                 max_model_len: int | None = None, kv_budget_tokens: int | None = None,
+                 num_staging_slots: int | None = None, max_model_len: int | None = None, kv_budget_tokens: int | None = None,
                  admission: AdmissionPolicy | None = None, eos_token_ids: Iterable[int] | None = None):
         self.tokenizer = tokenizer
         context = getattr(model.config.get_text_config(), "max_position_embeddings", None) or \
             getattr(model.config, "n_positions", 2048)
         self.max_model_len = min(max_model_len or context, context)
-        self.runner = ModelRunner(model, max_num_seqs, self.max_model_len)
+        if num_staging_slots is None:
+            num_staging_slots = max(1, max_num_seqs // 2)
+        self.runner = ModelRunner(model, max_num_seqs, num_staging_slots, self.max_model_len)
         self.scheduler = Scheduler(self.runner.pool, admission, kv_budget_tokens)
         if eos_token_ids is None:
             eos_token_ids = _eos_ids(model, tokenizer)
@@ -51,9 +53,9 @@ class LLMEngine:
     def has_unfinished(self) -> bool:
         return self.scheduler.has_work
 
-    @property
-    def num_running(self) -> int:
-        return len(self.scheduler.running)
+    def unfinished(self) -> list[Request]:
+        scheduler = self.scheduler
+        return list(scheduler.waiting) + list(scheduler.staged) + list(scheduler.running)
 
     def step(self) -> list[Request]:
         """One engine iteration; returns the requests that finished in it."""

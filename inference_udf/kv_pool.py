@@ -1,10 +1,13 @@
 """KVSlotPool: preallocated key/value buffers, one row (slot) per running request.
 
 Buffers are ``[slots, kv_heads, slot_len, head_dim]`` per layer, allocated once and written in
-place. Running requests occupy slots ``0..num_active-1``, so a decode step reads one contiguous
+place. Decoding requests occupy slots ``0..num_active-1``, so a decode step reads one contiguous
 window and never re-pads or concatenates. When requests finish, the window is compacted the
 Flover way: each hole below the new edge is filled by one survivor from above it, so only as many
 slots move as there are holes (finishing at the edge moves nothing).
+
+Slots past ``num_decode_slots`` are a staging area: requests prefilled ahead of time, in batches,
+wait there until a decode slot frees up, then move in (Flover's separate pre-processing path).
 
 The model sees the pool through a view with the one method transformers' attention layers call,
 ``update(key_states, value_states, layer_idx)``.
@@ -16,60 +19,76 @@ import torch
 
 
 class KVSlotPool:
-    def __init__(self, num_layers: int, num_slots: int, slot_len: int, kv_heads: int,
-                 head_dim: int, dtype: torch.dtype, device: torch.device | str = "cpu"):
+    def __init__(self, num_layers: int, num_decode_slots: int, num_staging_slots: int,
+                 slot_len: int, kv_heads: int, head_dim: int, dtype: torch.dtype,
+                 device: torch.device | str = "cpu"):
+        num_slots = num_decode_slots + num_staging_slots
         shape = (num_slots, kv_heads, slot_len, head_dim)
         self.keys = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(num_layers)]
         self.values = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(num_layers)]
+        self.num_decode_slots = num_decode_slots
         self.num_slots = num_slots
         self.slot_len = slot_len
         self.num_active = 0
+        self.free_staging = list(range(num_slots - 1, num_decode_slots - 1, -1))
 
     @property
     def bytes_per_token(self) -> int:
         one = self.keys[0]
         return 2 * len(self.keys) * one.shape[1] * one.shape[3] * one.element_size()
 
-    def can_allocate(self, count: int = 1) -> bool:
-        return self.num_active + count <= self.num_slots
+    @property
+    def free_decode_slots(self) -> int:
+        return self.num_decode_slots - self.num_active
 
     def allocate(self) -> int:
-        """The next slot at the window's edge."""
-        if not self.can_allocate():
-            raise RuntimeError("KV slot pool is full: check can_allocate() before allocate()")
+        """The next decode slot, at the window's edge."""
+        if self.num_active >= self.num_decode_slots:
+            raise RuntimeError("no free decode slot: check free_decode_slots before allocate()")
         self.num_active += 1
         return self.num_active - 1
 
-    def compact(self, sources: list[int], targets: list[int], new_active: int, width: int) -> None:
-        """Move slots ``sources`` into the holes ``targets`` (first ``width`` positions) and
-        shrink the window to ``new_active`` slots."""
+    def allocate_staging(self) -> int | None:
+        """A staging slot, or None when the staging area is full."""
+        return self.free_staging.pop() if self.free_staging else None
+
+    def free_staging_slot(self, slot: int) -> None:
+        self.free_staging.append(slot)
+
+    def move(self, sources: list[int], targets: list[int], width: int) -> None:
+        """Copy the first ``width`` positions of slots ``sources`` into slots ``targets``."""
         if sources:
             src = torch.tensor(sources, device=self.keys[0].device)
             dst = torch.tensor(targets, device=self.keys[0].device)
             for buffers in (self.keys, self.values):
                 for layer in buffers:
                     layer[dst, :, :width] = layer[src, :, :width]
-        self.num_active = new_active
 
-    def prefill_view(self, first_slot: int) -> "PrefillView":
-        return PrefillView(self, first_slot)
+    def reset(self) -> None:
+        self.num_active = 0
+        self.free_staging = list(range(self.num_slots - 1, self.num_decode_slots - 1, -1))
+
+    def prefill_view(self, slots: list[int]) -> "PrefillView":
+        return PrefillView(self, slots)
 
     def decode_view(self, positions: torch.Tensor, width: int) -> "DecodeView":
         return DecodeView(self, positions, width)
 
 
 class PrefillView:
-    """Prompts of slots ``first_slot..first_slot+batch-1``, right-padded, written from position
-    0. Padding positions are written too; they are masked now and overwritten by decode later."""
+    """Right-padded prompts for ``slots`` (one per batch row), written from position 0. Padding
+    positions are written too; they are masked now and overwritten by decode later."""
 
-    def __init__(self, pool: KVSlotPool, first_slot: int):
+    def __init__(self, pool: KVSlotPool, slots: list[int]):
         self.pool = pool
-        self.first_slot = first_slot
+        contiguous = slots == list(range(slots[0], slots[0] + len(slots)))
+        self.rows = slice(slots[0], slots[0] + len(slots)) if contiguous else \
+            torch.tensor(slots, device=pool.keys[0].device)
 
     def update(self, key_states, value_states, layer_idx, *args, **kwargs):
         # key_states: [B, kv_heads, S, head_dim]
-        batch, _, length, _ = key_states.shape
-        rows = slice(self.first_slot, self.first_slot + batch)
+        length = key_states.shape[2]
+        rows = self.rows
         self.pool.keys[layer_idx][rows, :, :length] = key_states
         self.pool.values[layer_idx][rows, :, :length] = value_states
         return key_states, value_states

@@ -21,7 +21,7 @@ from inference_udf.request import Request
 
 
 class ModelRunner:
-    def __init__(self, model, num_slots: int, slot_len: int):
+    def __init__(self, model, num_decode_slots: int, num_staging_slots: int, slot_len: int):
         config = model.config.get_text_config()
         heads = config.num_attention_heads
         kv_heads = getattr(config, "num_key_value_heads", None) or heads
@@ -31,8 +31,8 @@ class ModelRunner:
         self.head = model.get_output_embeddings()
         self.device = model.device
         self.dtype = model.dtype
-        self.pool = KVSlotPool(config.num_hidden_layers, num_slots, slot_len, kv_heads,
-                               head_dim, self.dtype, self.device)
+        self.pool = KVSlotPool(config.num_hidden_layers, num_decode_slots, num_staging_slots,
+                               slot_len, kv_heads, head_dim, self.dtype, self.device)
         self.masked = torch.finfo(self.dtype).min
         self.positions = torch.arange(slot_len, device=self.device)
 
@@ -49,7 +49,7 @@ class ModelRunner:
         allowed = (key_pos[None, :] <= key_pos[:, None])[None] & (key_pos < lengths[:, None])[:, None]
         mask = self._additive(allowed)[:, None]                    # [B, 1, S, S]
         position_ids = key_pos.expand(len(requests), width)         # [B, S]
-        view = self.pool.prefill_view(requests[0].slot)
+        view = self.pool.prefill_view([r.slot for r in requests])
         hidden = self._hidden(input_ids, mask, position_ids, view)  # [B, S, H]
         last = hidden[torch.arange(len(requests), device=self.device), lengths - 1]
         return self.head(last)

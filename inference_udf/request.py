@@ -11,6 +11,7 @@ from inference_udf.sampling_params import SamplingParams
 
 class Status(enum.Enum):
     WAITING = "waiting"
+    STAGED = "staged"      # prefilled, waiting for a decode slot
     RUNNING = "running"
     FINISHED = "finished"
 

@@ -77,11 +77,11 @@ def _submit(engine, encoder, defaults, prompts: pd.Series, overrides: pd.DataFra
 
 
 def _in_flight(engine: LLMEngine) -> int:
-    return len(engine.scheduler.waiting) + len(engine.scheduler.running)
+    return engine.scheduler.num_in_flight
 
 
 def _fail_all(engine: LLMEngine, message: str) -> list[Request]:
-    failed = list(engine.scheduler.waiting) + list(engine.scheduler.running)
+    failed = engine.unfinished()
     engine.reset()
     for request in failed:
         request.finish(FinishReason.ERROR)

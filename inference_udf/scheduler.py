@@ -1,7 +1,12 @@
-"""Scheduler: the waiting queue, the running batch (index = KV slot), admission and retirement.
+"""Scheduler: the waiting queue, the prefilled (staged) queue, the decoding batch (index = KV
+slot), admission and retirement.
 
-``schedule()`` returns the requests admitted for prefill this step; ``retire()`` removes the
-finished ones and compacts the slot window. Two calls around each engine step.
+``schedule()`` moves staged requests into free decode slots and returns the requests to prefill
+this step; ``retire()`` removes finished requests and compacts the decode window. Two calls
+around each engine step.
+
+When to prefill: at once if a decode slot would otherwise sit idle; otherwise in one batch when
+the staging area is half empty, so prompt passes are few and large instead of one per finish.
 """
 
 from __future__ import annotations
@@ -15,12 +20,13 @@ from inference_udf.request import Request, Status
 
 class Scheduler:
     def __init__(self, pool: KVSlotPool, policy: AdmissionPolicy | None = None,
-                 budget_tokens: int | None = None, max_prefill_tokens: int = 4096):
+                 budget_tokens: int | None = None, max_prefill_tokens: int = 8192):
         self.pool = pool
         self.policy = policy or ReserveMaxTokens()
         self.budget_tokens = budget_tokens or pool.num_slots * pool.slot_len
         self.max_prefill_tokens = max_prefill_tokens
         self.waiting: deque[Request] = deque()
+        self.staged: deque[Request] = deque()
         self.running: list[Request] = []
 
     def add(self, request: Request) -> None:
@@ -33,44 +39,83 @@ class Scheduler:
 
     def reset(self) -> None:
         self.waiting.clear()
+        self.staged.clear()
         self.running.clear()
-        self.pool.num_active = 0
+        self.pool.reset()
 
     @property
     def has_work(self) -> bool:
-        return bool(self.waiting or self.running)
+        return bool(self.waiting or self.staged or self.running)
+
+    @property
+    def num_in_flight(self) -> int:
+        return len(self.waiting) + len(self.staged) + len(self.running)
 
     def schedule(self) -> list[Request]:
-        """Admit waiting requests (FIFO, stopping at the first refusal) into new slots."""
+        """Promote staged requests, then admit waiting ones (FIFO, stopping at the first
+        refusal) into free decode slots first, staging slots next. Returns those to prefill."""
+        self._promote()
+        free = self.pool.free_decode_slots
+        staging = len(self.pool.free_staging)
+        staging_half_empty = 2 * staging >= self.pool.num_slots - self.pool.num_decode_slots
+        if not self.waiting or not (free or (staging and staging_half_empty)):
+            return []
         admitted: list[Request] = []
         prefill_tokens = 0
-        while self.waiting and self.pool.can_allocate():
+        while self.waiting and len(admitted) < free + staging:
             request = self.waiting[0]
             if admitted and prefill_tokens + request.prompt_len > self.max_prefill_tokens:
                 break
-            if not self.policy.admits(request, self.running, self.budget_tokens):
+            if not self.policy.admits(request, self._holding_kv(), self.budget_tokens):
                 break
             self.waiting.popleft()
-            request.slot = self.pool.allocate()
-            request.status = Status.RUNNING
-            self.running.append(request)
+            if len(admitted) < free:
+                request.slot, request.status = self.pool.allocate(), Status.RUNNING
+                self.running.append(request)
+            else:
+                request.slot, request.status = self.pool.allocate_staging(), Status.STAGED
+                self.staged.append(request)
             admitted.append(request)
             prefill_tokens += request.prompt_len
         return admitted
 
     def retire(self) -> list[Request]:
-        """Drop finished requests from the batch; fill each hole below the new window edge with a
+        """Drop finished requests; fill each hole below the decode window's new edge with a
         survivor from above it."""
-        finished = [r for r in self.running if r.finished]
-        if not finished:
-            return []
-        keep = len(self.running) - len(finished)
-        holes = [r.slot for r in finished if r.slot < keep]
-        movers = [r for r in self.running[keep:] if not r.finished]
-        width = max((r.num_tokens for r in movers), default=0)
-        self.pool.compact([r.slot for r in movers], holes, keep, width)
-        for mover, hole in zip(movers, holes):
-            self.running[hole] = mover
-            mover.slot = hole
-        del self.running[keep:]
-        return finished
+        finished = [r for r in self.staged if r.finished]
+        if finished:
+            self.staged = deque(r for r in self.staged if not r.finished)
+            for request in finished:
+                self.pool.free_staging_slot(request.slot)
+        done = [r for r in self.running if r.finished]
+        if done:
+            keep = len(self.running) - len(done)
+            holes = [r.slot for r in done if r.slot < keep]
+            movers = [r for r in self.running[keep:] if not r.finished]
+            self.pool.move([r.slot for r in movers], holes, _width(movers))
+            for mover, hole in zip(movers, holes):
+                self.running[hole] = mover
+                mover.slot = hole
+            del self.running[keep:]
+            self.pool.num_active = keep
+        return finished + done
+
+    def _promote(self) -> None:
+        count = min(len(self.staged), self.pool.free_decode_slots)
+        promoted = [self.staged.popleft() for _ in range(count)]
+        if not promoted:
+            return
+        sources = [r.slot for r in promoted]
+        targets = [self.pool.allocate() for _ in promoted]
+        self.pool.move(sources, targets, _width(promoted))
+        for request, source, target in zip(promoted, sources, targets):
+            self.pool.free_staging_slot(source)
+            request.slot, request.status = target, Status.RUNNING
+            self.running.append(request)
+
+    def _holding_kv(self) -> list[Request]:
+        return self.running + list(self.staged)
+
+
+def _width(requests) -> int:
+    return max((r.num_tokens for r in requests), default=0)

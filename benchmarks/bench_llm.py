@@ -1,0 +1,22 @@
+"""LLM batching benchmark: sequential vs static vs transformers CB vs ours (inference_udf).
+
+    python benchmarks/bench_llm.py                # tiny Llama, CPU, 1 thread
+    python benchmarks/bench_llm.py --model /path/to/checkpoint --device cuda --threads 4
+
+Same as ``uwfq bench-llm``. Writes benchmarks/results/bench_llm.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from inference_udf.benchmark_run import add_arguments, run  # noqa: E402
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    sys.exit(run(parser.parse_args()))

@@ -1,0 +1,179 @@
+"""Run the batching benchmark end to end: load the model, run every method offline and online,
+check outputs against the sequential reference, print a table, write JSON and Markdown results
+with machine information and the git commit. Shared by ``uwfq bench-llm`` and
+``benchmarks/bench_llm.py``."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--model", help="checkpoint folder; default: a tiny random Llama built here")
+    parser.add_argument("--tiny-kind", default="llama", choices=["llama", "gpt2"],
+                        help="tiny model to build when --model is not given")
+    parser.add_argument("--requests", type=int, default=64)
+    parser.add_argument("--max-in-flight", type=int, default=16,
+                        help="slots (ours), requests per batch (transformers CB), chunk (static)")
+    parser.add_argument("--mean-gap-ms", type=float, default=15.0, help="Poisson arrivals (online)")
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--dtype", default="auto")
+    parser.add_argument("--methods", default="sequential,static,hf_continuous,ours")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="rounds over all methods; each method's best round is reported "
+                             "(the machine may be shared, and rounds interleave the methods)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="benchmarks/results/bench_llm",
+                        help="results path without extension (.json and .md are written)")
+
+
+def run(args) -> int:
+    import torch
+
+    from inference_udf.benchmark import make_workload, run_method
+    from inference_udf.device import resolve_dtype
+
+    torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    dtype = resolve_dtype(args.dtype, device)
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    with tempfile.TemporaryDirectory() as scratch:
+        path = args.model or _tiny(scratch, args.tiny_kind)
+        model, vocab, eos, pad = _load(path, device, dtype)
+        work = make_workload(vocab, args.requests, mean_gap_s=args.mean_gap_ms / 1000,
+                             eos_token_id=eos, pad_token_id=pad, seed=args.seed)
+        warm = make_workload(vocab, 4, eos_token_id=eos, pad_token_id=pad, seed=args.seed + 1)
+        order = ["sequential"] + [m for m in methods if m != "sequential"]
+        # transformers' CB switches the model's attention implementation: it gets its own copy.
+        models = {m: (_load(path, device, dtype)[0] if m == "hf_continuous" else model)
+                  for m in order}
+        for method in order:
+            run_method(method, models[method], warm, False, args.max_in_flight)
+        best: dict[str, dict] = {}
+        reference = None
+        for round_index in range(args.repeats):
+            for method in order:
+                offline = run_method(method, models[method], work, False, args.max_in_flight)
+                online = run_method(method, models[method], work, True, args.max_in_flight)
+                reference = reference or offline["outputs"]
+                _keep_best(best, method, offline, online, reference)
+            print(f"  round {round_index + 1}/{args.repeats} done", flush=True)
+        rows = [{"method": m, **best[m]} for m in methods]
+    result = {"config": {k: v for k, v in vars(args).items() if k not in ("run", "command")},
+              "model": args.model or f"tiny random {args.tiny_kind} (inference_udf.tiny)",
+              "machine": _machine(), "git": _git(), "rows": rows,
+              "ratios": _ratios(rows), "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    table = _table(rows, len(work.prompts))
+    print(table)
+    for name, value in result["ratios"].items():
+        print(f"{name}: {value:.2f}")
+    _write(Path(args.out), result, table)
+    return 0
+
+
+def _keep_best(best: dict, method: str, offline: dict, online: dict, reference: dict) -> None:
+    """Per method: the fastest offline round, the online round with the lowest mean latency,
+    and the fewest exact outputs seen in any round (against the sequential reference)."""
+    exact = sum(offline["outputs"].get(i) == reference[i] for i in reference)
+    exact_online = sum(online["outputs"].get(i) == reference[i] for i in reference)
+    entry = best.setdefault(method, {"offline_s": float("inf"), "online_mean_s": float("inf"),
+                                     "exact": exact, "exact_online": exact_online})
+    entry["exact"] = min(entry["exact"], exact)
+    entry["exact_online"] = min(entry["exact_online"], exact_online)
+    if offline["wall_s"] < entry["offline_s"]:
+        entry.update(offline_s=offline["wall_s"], tokens=offline["tokens"],
+                     tokens_per_s=offline["tokens_per_s"])
+    if online["latency_mean_s"] < entry["online_mean_s"]:
+        entry.update(online_mean_s=online["latency_mean_s"], online_p90_s=online["latency_p90_s"])
+
+
+def _tiny(folder: str, kind: str) -> str:
+    from inference_udf.tiny import write_tiny_checkpoint
+
+    return str(write_tiny_checkpoint(Path(folder) / kind, kind))
+
+
+def _load(path, device, dtype):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(device).eval()
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    eos = model.generation_config.eos_token_id
+    eos = eos[0] if isinstance(eos, list) else eos
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    return model, len(tokenizer), eos if eos is not None else 2, pad
+
+
+def _ratios(rows) -> dict:
+    by = {r["method"]: r for r in rows}
+    out = {}
+    if "ours" in by:
+        for other in ("static", "hf_continuous", "sequential"):
+            if other in by:
+                out[f"ours/{other} tokens/s"] = by["ours"]["tokens_per_s"] / by[other]["tokens_per_s"]
+        if "hf_continuous" in by:
+            out["ours/hf_continuous mean latency"] = (by["ours"]["online_mean_s"]
+                                                      / by["hf_continuous"]["online_mean_s"])
+    return out
+
+
+def _table(rows, total: int) -> str:
+    lines = ["| method | offline tokens/s | offline s | online mean s | online p90 s | exact (offline/online) |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['method']} | {r['tokens_per_s']:.0f} | {r['offline_s']:.2f} | "
+                     f"{r['online_mean_s']:.3f} | {r['online_p90_s']:.3f} | "
+                     f"{r['exact']}/{total} / {r['exact_online']}/{total} |")
+    return "\n".join(lines)
+
+
+def _machine() -> dict:
+    import torch
+    import transformers
+
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info = {"platform": platform.platform(), "python": platform.python_version(), "cpu": cpu,
+            "cores": os.cpu_count(), "torch": torch.__version__,
+            "transformers": transformers.__version__, "torch_threads": torch.get_num_threads()}
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name()
+    return info
+
+
+def _git() -> dict:
+    def git(*cmd):
+        return subprocess.run(["git", *cmd], capture_output=True, text=True, timeout=10).stdout.strip()
+    try:
+        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain"))}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def _write(base: Path, result: dict, table: str) -> None:
+    base.parent.mkdir(parents=True, exist_ok=True)
+    base.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
+    config = result["config"]
+    lines = [f"# LLM batching benchmark ({result['when']})", "",
+             f"Model: {result['model']}. {config['requests']} requests, max in flight "
+             f"{config['max_in_flight']}, Poisson mean gap {config['mean_gap_ms']} ms, "
+             f"{config['threads']} torch thread(s), device {config['device']}.", "",
+             f"Machine: {result['machine']}", "",
+             f"Commit: {result['git']['commit']}{' (dirty)' if result['git']['dirty'] else ''}",
+             "", table, ""]
+    lines += [f"- {name}: {value:.2f}" for name, value in result["ratios"].items()]
+    base.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    print(f"wrote {base.with_suffix('.json')} and {base.with_suffix('.md')}")
