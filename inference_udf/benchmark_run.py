@@ -18,7 +18,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--model", help="checkpoint folder; default: a tiny random Llama built here")
     parser.add_argument("--tiny-kind", default="llama", choices=["llama", "gpt2"],
                         help="tiny model to build when --model is not given")
-    parser.add_argument("--requests", type=int, default=64)
+    parser.add_argument("--requests", type=int, default=256)
     parser.add_argument("--max-in-flight", type=int, default=16,
                         help="slots (ours), requests per batch (transformers CB), chunk (static)")
     parser.add_argument("--mean-gap-ms", type=float, default=15.0, help="Poisson arrivals (online)")
