@@ -70,6 +70,19 @@ final class Workload {
     return sum;
   }
 
+  /** A workload holding only {@code job}, arriving at time 0: its isolated run. */
+  Workload alone(LogicalJob job) {
+    Workload w = new Workload();
+    LogicalJob copy = new LogicalJob(0, job.user, job.key, job.weight, 0.0, -1, 0.0, job.hintMs);
+    for (SparkJob j : job.sparkJobs) {
+      SparkJob c = new SparkJob(copy);
+      c.stages.addAll(j.stages);
+      copy.sparkJobs.add(c);
+    }
+    w.jobs.add(copy);
+    return w;
+  }
+
   static Workload read(Path path) throws IOException {
     Workload w = new Workload();
     try (BufferedReader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {

@@ -1,0 +1,80 @@
+package dev.uwfq.sim;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs the simulator on one workload batch under several policies, in one JVM. Started by
+ * spark_uwfq/simulate/runner.py as a subprocess with only the bridge jar on the class path
+ * (the policies and the simulator do not touch Spark).
+ *
+ * <pre>
+ * java -cp spark-uwfq-bridge.jar dev.uwfq.sim.Main --in BATCH.tsv --out DIR --policies fifo,uwfq
+ *      [--cores 32] [--cores-per-executor 4] [--launches] [--isolated]
+ * </pre>
+ *
+ * Writes DIR/POLICY.tsv per policy (see Outcome), and with --isolated DIR/isolated.tsv: every
+ * logical job simulated alone on the same cores (its isolated response time).
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    Path in = null;
+    Path outDir = null;
+    List<String> policies = new ArrayList<>();
+    int cores = 32;
+    int coresPerExecutor = 4;
+    boolean launches = false;
+    boolean isolated = false;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--in": in = Path.of(args[++i]); break;
+        case "--out": outDir = Path.of(args[++i]); break;
+        case "--policies": policies.addAll(List.of(args[++i].split(","))); break;
+        case "--cores": cores = Integer.parseInt(args[++i]); break;
+        case "--cores-per-executor": coresPerExecutor = Integer.parseInt(args[++i]); break;
+        case "--launches": launches = true; break;
+        case "--isolated": isolated = true; break;
+        default: fail("unknown argument " + args[i]);
+      }
+    }
+    if (in == null || outDir == null || (policies.isEmpty() && !isolated)) {
+      fail("usage: Main --in BATCH.tsv --out DIR --policies p1,p2 [--cores N] "
+          + "[--cores-per-executor N] [--launches] [--isolated]");
+    }
+    Workload workload = Workload.read(in);
+    Files.createDirectories(outDir);
+    for (String name : policies) {
+      long t0 = System.nanoTime();
+      Outcome outcome =
+          new Simulator(workload, cores, coresPerExecutor, PolicyDriver.create(name), launches)
+              .run();
+      outcome.wallMs = (System.nanoTime() - t0) / 1e6;
+      outcome.write(outDir.resolve(name + ".tsv"));
+    }
+    if (isolated) {
+      writeIsolated(workload, cores, coresPerExecutor, outDir.resolve("isolated.tsv"));
+    }
+  }
+
+  private static void writeIsolated(Workload workload, int cores, int coresPerExecutor, Path out)
+      throws Exception {
+    StringBuilder sb = new StringBuilder();
+    for (Workload.LogicalJob l : workload.jobs) {
+      Workload alone = workload.alone(l);
+      Outcome o = new Simulator(alone, cores, coresPerExecutor, PolicyDriver.create("fifo"), false)
+          .run();
+      sb.append("I\t").append(l.id).append('\t')
+          .append(o.logicalEndMs[0] - o.logicalStartMs[0]).append('\n');
+    }
+    Files.writeString(out, sb.toString());
+  }
+
+  private static void fail(String message) {
+    System.err.println("dev.uwfq.sim.Main: " + message);
+    System.exit(2);
+  }
+}
