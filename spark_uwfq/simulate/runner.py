@@ -34,6 +34,7 @@ class Launch:
     core: int
     stage_id: int
     logical: int
+    duration_ms: float
 
 
 @dataclass
@@ -141,7 +142,7 @@ def _read_run(policy: str, path: Path, n: int) -> PolicyRun:
             run.stages.append(StageRecord(int(f[1]), int(f[2]), int(f[3]), int(f[4]),
                                           float(f[5]), float(f[6])))
         elif f[0] == "T":
-            run.launches.append(Launch(float(f[1]), int(f[2]), int(f[3]), int(f[4])))
+            run.launches.append(Launch(float(f[1]), int(f[2]), int(f[3]), int(f[4]), float(f[5])))
     return run
 
 

@@ -14,7 +14,7 @@ import java.util.Arrays;
  * STAT  name  value
  * L     logicalId  startMs  endMs
  * S     logicalId  jobId  stageId  tasks  submitMs  endMs
- * T     timeMs  core  stageId  logicalId      (task launches, only when asked for)
+ * T     timeMs  core  stageId  logicalId  durationMs   (task launches, only when asked for)
  * </pre>
  */
 final class Outcome {
@@ -50,10 +50,11 @@ final class Outcome {
         .append(s.submitMs).append('\t').append(now).append('\n');
   }
 
-  void launched(StageRun s, int core, double now) {
+  void launched(StageRun s, int core, double now, double duration) {
     if (recordLaunches) {
       launches.append("T\t").append(now).append('\t').append(core).append('\t')
-          .append(s.stageId).append('\t').append(s.logicalJob().id).append('\n');
+          .append(s.stageId).append('\t').append(s.logicalJob().id).append('\t')
+          .append(duration).append('\n');
     }
   }
 

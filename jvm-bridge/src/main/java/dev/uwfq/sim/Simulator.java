@@ -210,7 +210,7 @@ final class Simulator {
     onCore[core] = s;
     taskStartMs[core] = now;
     out.busyCoreMs += duration;
-    out.launched(s, core, now);
+    out.launched(s, core, now, duration);
     policy.taskStarted(s, now);
     push(now + duration, TASK_END, core);
   }
