@@ -29,8 +29,9 @@ def register(sub) -> None:
                         help="job-size hints: oracle | history | noisy:SIGMA (default oracle)")
     parser.add_argument("--seed", type=int, default=0, help="arrivals, skew and noise seed")
     parser.add_argument("--out", type=Path, default=Path("results/simulate"),
-                        help="folder for the CSV and the plot (default results/simulate)")
-    parser.add_argument("--no-plot", action="store_true", help="skip the plot")
+                        help="results folder (default results/simulate; one subfolder per "
+                             "workload, -P with the partitioner)")
+    parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     parser.add_argument("--paper-comparison", action="store_true",
                         help="simulate S1-S4 and the hetero trace and write "
                              "docs/paper-comparison.md")
@@ -50,7 +51,14 @@ def run(args) -> int:
     if not args.workload:
         print("uwfq simulate: give a WORKLOAD (file or scenario name), or --paper-comparison")
         return 2
-    policies = [p.strip() for p in args.policies.split(",") if p.strip()]
+    from spark_uwfq.options import POLICIES
+
+    policies = list(dict.fromkeys(p.strip().lower() for p in args.policies.split(",") if p.strip()))
+    unknown = [p for p in policies if p not in POLICIES]
+    if not policies or unknown:
+        print(f"uwfq simulate: --policies: {', '.join(unknown) or 'nothing given'} is not a "
+              f"policy; expected a comma-separated list of {', '.join(POLICIES)}")
+        return 2
     try:
         parse_estimator(args.estimator)
         workload = load_workload(args.workload)
@@ -62,8 +70,9 @@ def run(args) -> int:
         return 2
 
     from spark_uwfq.metrics import REFERENCE_POLICY
-    from spark_uwfq.simulate.report import format_table, rows, write_csv
+    from spark_uwfq.simulate.report import format_summary, policy_rows, to_comparison
     from spark_uwfq.simulate.runner import SimulationError, simulate
+    from workloads.report import format_table, write_results
 
     to_run = list(dict.fromkeys([*policies, REFERENCE_POLICY]))
     try:
@@ -73,20 +82,24 @@ def run(args) -> int:
     except SimulationError as exc:
         print(f"uwfq simulate: {exc}")
         return 1
-    table = rows(result, partitioner=args.partitioner)
-    table = {p: table[p] for p in policies}
+    comparison = to_comparison(result, seed=args.seed, partitioner=args.partitioner,
+                               estimator=args.estimator)
+    comparison.results = [r for r in comparison.results if r.policy in policies] + [
+        r for r in comparison.results if r.policy not in policies]
     suffix = "-P" if args.partitioner else ""
-    stem = f"{workload.name}{suffix}-{args.estimator.replace(':', '')}-seed{args.seed}"
-    csv_path = args.out / f"{stem}.csv"
-    write_csv(table, csv_path)
-    print(f"{workload.name}{suffix}: {len(result.batch.jobs)} logical jobs on {args.cores} cores, "
-          f"estimator {args.estimator}, seed {args.seed}, simulated in {result.wall_s:.1f} s")
-    print(format_table(table))
-    print(f"results: {csv_path}")
-    if not args.no_plot:
-        from spark_uwfq.plots import plot_runs
+    out = args.out / f"{workload.name}{suffix}"
+    paths = write_results(comparison, out)
+    if not args.no_plots:
+        from workloads.plots import write_plots
 
-        plot = plot_runs({p: result.outcomes(p) for p in policies}, args.out / f"{stem}.png",
-                         title=f"simulated {workload.name}{suffix} ({args.cores} cores)")
-        print(f"plot: {plot}")
+        paths += write_plots(comparison, out)
+    print(f"simulated {workload.name}{suffix}: {len(result.batch.jobs)} logical jobs on "
+          f"{args.cores} cores, estimator {args.estimator}, seed {args.seed}, "
+          f"{result.wall_s:.1f} s")
+    summary = policy_rows(result, seed=args.seed, partitioner=args.partitioner)
+    print(format_summary({p: summary[p] for p in policies}))
+    print()
+    print(format_table(comparison))
+    print()
+    print("wrote " + ", ".join(str(p) for p in paths))
     return 0

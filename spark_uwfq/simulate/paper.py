@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from spark_uwfq.metrics import SCHEDULER_NAMES, average_rows
-from spark_uwfq.simulate.report import LAG_MEAN, LAG_WORST, rows
+from spark_uwfq.simulate.report import LAG_MEAN, LAG_WORST, policy_rows
 from spark_uwfq.simulate.runner import simulate
 from workloads.loader import SCENARIOS, load_workload
 
@@ -62,7 +62,7 @@ def simulated_rows(scenario: str, partitioner: bool, seeds=SEEDS) -> tuple[dict,
     for seed in seeds:
         result = simulate(workload, list(POLICIES), partitioner=partitioner, seed=seed)
         slowest = max(slowest, result.wall_s)
-        for policy, row in rows(result, partitioner=partitioner).items():
+        for policy, row in policy_rows(result, seed=seed, partitioner=partitioner).items():
             per_seed[policy].append(row)
     return {p: average_rows(r) for p, r in per_seed.items()}, slowest
 

@@ -1,12 +1,19 @@
-"""A simulation's results as the paper's rows (spark_uwfq.metrics) plus the fluid-ideal lag."""
+"""A simulation's results in the replay's own shapes, so both write the same files.
+
+The simulated runs become a ``workloads.compare.Comparison`` (rows with the paper's column
+names from spark_uwfq.metrics, CSVs and JSON from workloads.report, plots from
+workloads.plots), with the simulator's own columns added: the lag behind the fluid ideal, and
+the checks it counts.
+"""
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
+from dataclasses import dataclass
 
-from spark_uwfq.metrics import REFERENCE_POLICY, SCHEDULER_NAMES, mean, summarize
+from spark_uwfq.metrics import mean
 from spark_uwfq.simulate.runner import SimResult
+from workloads.compare import Comparison, PolicyRuns
+from workloads.replay import RunResult, Scaling
 
 LAG_MEAN = "GPS lag mean"
 LAG_WORST = "GPS lag worst"
@@ -14,46 +21,59 @@ SUMMARY_COLUMNS = ("average response time", "average response time (worst10%)",
                    "average response time (worst80)", "Total DVR", LAG_MEAN, LAG_WORST)
 
 
-def scheduler_name(policy: str, partitioner: bool) -> str:
-    """The paper's name for a policy run (``CUSTOM_USERCLUSTERFAIR_PARTITIONER``)."""
-    name = SCHEDULER_NAMES.get(policy, policy.upper())
-    return f"{name}_PARTITIONER" if partitioner else name
+@dataclass
+class SimComparison(Comparison):
+    """A Comparison whose runs were simulated; rows carry the GPS lag and the sim's counters."""
+
+    sim: SimResult | None = None
+    partitioner: bool = False
+    estimator: str = "oracle"
+
+    def rows(self) -> list[dict]:
+        out = []
+        for row in super().rows():
+            policy = row["policy"]
+            lags = self.sim.ideal_lag_s(policy)
+            stats = self.sim.runs[policy].stats
+            if self.partitioner:
+                row["Scheduler"] = f"{row['Scheduler']}_PARTITIONER"
+            row.update({LAG_MEAN: mean(lags), LAG_WORST: max(lags),
+                        "simulated": True, "partitioner": self.partitioner,
+                        "estimator": self.estimator,
+                        "idle core while runnable": stats["idle_while_runnable"],
+                        "simulation wall ms": stats["wall_ms"]})
+            out.append(row)
+        return out
 
 
-def rows(result: SimResult, *, partitioner: bool) -> dict[str, dict[str, object]]:
-    """One paper-style row per simulated policy, with DVR against the simulated UJF run."""
-    reference = (result.outcomes(REFERENCE_POLICY) if REFERENCE_POLICY in result.runs else None)
-    out = {}
+def to_comparison(result: SimResult, *, seed: int, partitioner: bool,
+                  estimator: str = "oracle") -> SimComparison:
+    """The simulated runs as a Comparison; DVR columns need ``ujf`` among the runs."""
+    comparison = SimComparison(workload=result.batch.workload,
+                               scaling=Scaling(scale=1.0, cores=result.cores), seed=seed,
+                               sim=result, partitioner=partitioner, estimator=estimator)
     for policy, run in result.runs.items():
-        lags = result.ideal_lag_s(policy)
-        out[policy] = summarize(
-            result.outcomes(policy), config=result.batch.workload.name,
-            scheduler=scheduler_name(policy, partitioner),
-            total_time_s=run.stats["makespan_ms"] / 1000.0,
-            reference=None if policy == REFERENCE_POLICY else reference,
-            extra={LAG_MEAN: mean(lags), LAG_WORST: max(lags),
-                   "simulated cores": result.cores,
-                   "idle core while runnable": run.stats["idle_while_runnable"],
-                   "simulation wall ms": run.stats["wall_ms"]})
-    return out
+        outcomes = result.outcomes(policy)
+        busy_s = run.stats["busy_core_ms"] / 1000.0
+        comparison.results.append(PolicyRuns(
+            policy=policy, overhead_core_ms=0.0,
+            runs=[RunResult(policy=policy, run=0, outcomes=outcomes,
+                            total_time_s=run.stats["makespan_ms"] / 1000.0,
+                            cpu_time_s=busy_s)]))
+    return comparison
 
 
-def write_csv(table: dict[str, dict[str, object]], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    columns = list(dict.fromkeys(k for row in table.values() for k in row))
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=["", *columns])
-        writer.writeheader()
-        for i, row in enumerate(table.values()):
-            writer.writerow({"": i, **row})
+def policy_rows(result: SimResult, *, seed: int, partitioner: bool) -> dict[str, dict]:
+    """One paper-style row per simulated policy."""
+    rows = to_comparison(result, seed=seed, partitioner=partitioner).rows()
+    return {row["policy"]: row for row in rows}
 
 
-def format_table(table: dict[str, dict[str, object]]) -> str:
+def format_summary(rows: dict[str, dict]) -> str:
     header = ["policy", "resp s", "worst10% s", "fastest80% s", "DVR", "GPS lag mean s",
               "GPS lag worst s"]
-    lines = [header]
-    for policy, row in table.items():
-        lines.append([policy, *(_fmt(row.get(c)) for c in SUMMARY_COLUMNS)])
+    lines = [header] + [[policy, *(_fmt(row.get(c)) for c in SUMMARY_COLUMNS)]
+                        for policy, row in rows.items()]
     widths = [max(len(r[i]) for r in lines) for i in range(len(header))]
     return "\n".join("  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in lines)
 
