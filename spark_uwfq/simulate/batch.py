@@ -14,7 +14,7 @@ import numpy as np
 from spark_uwfq.simulate.fluid import FluidJob
 from spark_uwfq.simulate.shapes import ShapeModel
 from workloads.arrivals import gaps_s, open_loop_arrivals_s
-from workloads.model import CUSTOM_CLASS, LogicalJob, Workload
+from workloads.model import LogicalJob, Workload
 
 ESTIMATORS = ("oracle", "history", "noisy:SIGMA")
 
@@ -82,7 +82,8 @@ def parse_estimator(text: str) -> tuple[str, float]:
 
 
 def build_batch(workload: Workload, *, partitioner: bool, estimator: str = "oracle",
-                seed: int = 0, unpartitioned_splits: int = 32) -> Batch:
+                seed: int = 0, unpartitioned_splits: int = 32, size_factor: float = 1.0,
+                time_scale: float = 1.0, split_weights: list[float] | None = None) -> Batch:
     """Every logical job of ``workload`` with its arrival rule, its tasks and its size hint.
 
     Arrivals use the replay's own rules (workloads.arrivals): PARA entries arrive open-loop;
@@ -90,20 +91,20 @@ def build_batch(workload: Workload, *, partitioner: bool, estimator: str = "orac
     (trace entries sharing a workload name) are submitted together at the group's arrival.
     """
     mode, sigma = parse_estimator(estimator)
-    shapes = ShapeModel.create(partitioner, seed, unpartitioned_splits)
+    shapes = ShapeModel.create(partitioner, seed, unpartitioned_splits, split_weights)
     noise = np.random.default_rng([seed, 1])
     weights = workload.weights
     index: dict[LogicalJob, int] = {}
     jobs: list[BatchJob] = []
     for entry in workload.entries:
-        arrivals_ms = [t * 1000.0 for t in open_loop_arrivals_s(entry, seed)]
-        gaps_ms = [g * 1000.0 for g in gaps_s(entry, seed)]
+        arrivals_ms = [t * 1000.0 for t in open_loop_arrivals_s(entry, seed, time_scale)]
+        gaps_ms = [g * 1000.0 for g in gaps_s(entry, seed, time_scale)]
         for i in range(entry.total_iterations):
             logical = LogicalJob(entry.user, entry.name, i)
             if logical not in index:
                 index[logical] = len(jobs)
-                key = entry.name if entry.job_class == CUSTOM_CLASS else entry.job_class
-                job = BatchJob(logical=logical, job_class=entry.class_label, key=key,
+                # The replay's key: the class, so that history can learn per class.
+                job = BatchJob(logical=logical, job_class=entry.class_label, key=entry.class_label,
                                weight=weights.get(entry.user, 1.0))
                 if entry.sequential and i > 0:
                     job.after = index[LogicalJob(entry.user, entry.name, i - 1)]
@@ -114,7 +115,7 @@ def build_batch(workload: Workload, *, partitioner: bool, estimator: str = "orac
             job = jobs[index[logical]]
             if job.after < 0:
                 job.arrival_ms = min(job.arrival_ms, arrivals_ms[i])
-            job.spark_jobs.append(shapes.stages(entry.job_class, entry.core_ms))
+            job.spark_jobs.append(shapes.stages(entry.job_class, entry.core_ms * size_factor))
     for job in jobs:
         if mode == "oracle":
             job.hint_ms = max(1, round(job.work_ms))

@@ -1,6 +1,6 @@
 """How a paper job becomes stages of tasks with durations (the simulator's job-shape model).
 
-Sizes are the paper's oracle sizes in core-milliseconds (total executor time of all tasks).
+Sizes are the paper's oracle sizes in core-milliseconds (workloads.model.Entry.core_ms).
 Every paper job reads the same skewed parquet file, runs a CPU-bound UDF over it, aggregates
 and takes a few rows, so each Spark job is modelled as two stages:
 
@@ -28,9 +28,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CLASS_SIZE_MS = {"Loop20": 1_523.0, "Loop100": 26_926.0, "Loop500": 57_115.0, "Loop1000": 131_115.0}
-"""The paper's oracle job sizes, in core-milliseconds."""
-
 PARTITIONED_TASKS = {"Loop20": 16, "Loop100": 40, "Loop1000": 222}
 """The paper's oracle task counts with the partitioner."""
 
@@ -42,24 +39,6 @@ SPLIT_SKEW_SIGMA = 1.0
 def trace_task_count(runtime_s: float) -> int:
     """The paper's partitioner for trace jobs: about 4 + 1.83 * runtime_s tasks."""
     return max(1, round(4 + 1.83 * runtime_s))
-
-
-def class_size_ms(class_name: str, params: dict | None = None) -> float:
-    """The size of one Spark job of a paper class, in core-milliseconds."""
-    short = class_name.rsplit(".", 1)[-1]
-    if short in CLASS_SIZE_MS:
-        return CLASS_SIZE_MS[short]
-    if short == "LoopCustom":
-        try:
-            return float((params or {})["task_runtime_s"]) * 1000.0
-        except (KeyError, TypeError, ValueError):
-            raise ValueError(
-                f"LoopCustom job needs a numeric params.task_runtime_s, got params={params!r}"
-            ) from None
-    raise ValueError(
-        f"unknown job class {class_name!r}: expected one of "
-        f"{sorted(CLASS_SIZE_MS)} or LoopCustom (with params.task_runtime_s)"
-    )
 
 
 def partitioned_task_count(class_name: str, size_ms: float) -> int:
@@ -77,11 +56,17 @@ class ShapeModel:
     rng: np.random.Generator
 
     @classmethod
-    def create(cls, partitioner: bool, seed: int, unpartitioned_splits: int = 32) -> "ShapeModel":
+    def create(cls, partitioner: bool, seed: int, unpartitioned_splits: int = 32,
+               split_weights: list[float] | None = None) -> "ShapeModel":
         if unpartitioned_splits <= 0:
             raise ValueError(f"unpartitioned_splits must be positive, got {unpartitioned_splits}")
         rng = np.random.default_rng(seed)
-        weights = rng.lognormal(0.0, SPLIT_SKEW_SIGMA, unpartitioned_splits)
+        if split_weights is None:
+            weights = rng.lognormal(0.0, SPLIT_SKEW_SIGMA, unpartitioned_splits)
+        else:
+            weights = np.asarray(split_weights, dtype=float)
+            if weights.size == 0 or (weights <= 0).any():
+                raise ValueError("split_weights must be positive numbers")
         return cls(partitioner=partitioner, split_weights=weights / weights.sum(), rng=rng)
 
     def stages(self, class_name: str, size_ms: float) -> list[list[float]]:
