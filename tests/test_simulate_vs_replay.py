@@ -28,8 +28,10 @@ POLICIES = ["fifo", "uwfq"]
 SCALING = Scaling(scale=0.25, cores=2)
 
 
-def completion_order(outcomes) -> list[tuple[str, int]]:
-    return [(o.user, o.iteration) for o in sorted(outcomes, key=lambda o: o.finish_s)]
+def completion_order(outcomes) -> list[str]:
+    """Whose job finished first, second...: alice's three jobs start together from three
+    threads, so which of them Spark numbers first is not part of the scenario."""
+    return [o.user for o in sorted(outcomes, key=lambda o: o.finish_s)]
 
 
 @pytest.fixture(scope="module")
@@ -57,5 +59,5 @@ def test_simulated_completion_order_matches_the_real_replay(both, policy):
 @pytest.mark.slow
 def test_the_scenario_tells_the_policies_apart(both):
     _, sim = both
-    assert completion_order(sim.outcomes("fifo"))[-1] == ("bob", 0)
-    assert completion_order(sim.outcomes("uwfq"))[0] == ("bob", 0)
+    assert completion_order(sim.outcomes("fifo")) == ["alice", "alice", "alice", "bob"]
+    assert completion_order(sim.outcomes("uwfq")) == ["bob", "alice", "alice", "alice"]
