@@ -1,5 +1,6 @@
 package dev.uwfq.sim;
 
+import dev.uwfq.policy.Weights;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,26 +47,27 @@ public final class Main {
           + "[--cores-per-executor N] [--launches] [--isolated]");
     }
     Workload workload = Workload.read(in);
+    Weights weights = Weights.of(workload.weightSpec(), null);
     Files.createDirectories(outDir);
     for (String name : policies) {
       long t0 = System.nanoTime();
       Outcome outcome =
-          new Simulator(workload, cores, coresPerExecutor, PolicyDriver.create(name), launches)
+          new Simulator(workload, cores, coresPerExecutor, PolicyDriver.create(name, cores, weights), launches)
               .run();
       outcome.wallMs = (System.nanoTime() - t0) / 1e6;
       outcome.write(outDir.resolve(name + ".tsv"));
     }
     if (isolated) {
-      writeIsolated(workload, cores, coresPerExecutor, outDir.resolve("isolated.tsv"));
+      writeIsolated(workload, cores, coresPerExecutor, weights, outDir.resolve("isolated.tsv"));
     }
   }
 
-  private static void writeIsolated(Workload workload, int cores, int coresPerExecutor, Path out)
-      throws Exception {
+  private static void writeIsolated(Workload workload, int cores, int coresPerExecutor,
+      Weights weights, Path out) throws Exception {
     StringBuilder sb = new StringBuilder();
     for (Workload.LogicalJob l : workload.jobs) {
       Workload alone = workload.alone(l);
-      Outcome o = new Simulator(alone, cores, coresPerExecutor, PolicyDriver.create("fifo"), false)
+      Outcome o = new Simulator(alone, cores, coresPerExecutor, PolicyDriver.create("fifo", cores, weights), false)
           .run();
       sb.append("I\t").append(l.id).append('\t')
           .append(o.logicalEndMs[0] - o.logicalStartMs[0]).append('\n');

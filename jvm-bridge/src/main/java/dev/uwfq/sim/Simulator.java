@@ -183,13 +183,7 @@ final class Simulator {
     if (free.isEmpty()) {
       return;
     }
-    List<StageRun> runnable = new ArrayList<>();
-    for (StageRun s : active) {
-      if (s.pending() > 0) {
-        runnable.add(s);
-      }
-    }
-    List<StageRun> ordered = policy.order(runnable, now);
+    List<StageRun> ordered = policy.order(active, now);
     out.orderCalls++;
     int k = 0;
     for (StageRun s : ordered) {

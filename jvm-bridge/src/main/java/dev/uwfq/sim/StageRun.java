@@ -1,5 +1,7 @@
 package dev.uwfq.sim;
 
+import dev.uwfq.policy.SchedulingPolicy;
+
 /** One submitted stage (a task set) while it runs: which tasks are launched, running, done. */
 final class StageRun {
   final Workload.SparkJob sparkJob;
@@ -8,6 +10,8 @@ final class StageRun {
   final int jobId;
   final double[] durations;
   final double submitMs;
+  /** What the policy was told at submission; shown again in every offer round. */
+  SchedulingPolicy.TaskSetInfo info;
   int nextTask;
   int running;
   int finished;

@@ -56,6 +56,18 @@ final class Workload {
 
   final List<LogicalJob> jobs = new ArrayList<>();
 
+  /** The users' weights as spark.uwfq.weights spells them ("alice:2,bob:1"). */
+  String weightSpec() {
+    StringBuilder sb = new StringBuilder();
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (LogicalJob l : jobs) {
+      if (seen.add(l.user)) {
+        sb.append(l.user).append(':').append(l.weight).append(',');
+      }
+    }
+    return sb.toString();
+  }
+
   double totalWorkMs() {
     double sum = 0;
     for (LogicalJob l : jobs) {

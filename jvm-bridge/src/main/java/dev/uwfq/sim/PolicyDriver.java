@@ -1,0 +1,74 @@
+package dev.uwfq.sim;
+
+import dev.uwfq.policy.Policies;
+import dev.uwfq.policy.PolicyConfig;
+import dev.uwfq.policy.SchedulingPolicy;
+import dev.uwfq.policy.SchedulingPolicy.TaskSetInfo;
+import dev.uwfq.policy.SchedulingPolicy.TaskSetView;
+import dev.uwfq.policy.Weights;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Feeds one of the plugin's policies the events Spark would give it, and asks it for the order.
+ * The policy sees only times rounded down to whole milliseconds, as in the plugin.
+ */
+final class PolicyDriver {
+  private final SchedulingPolicy policy;
+
+  PolicyDriver(SchedulingPolicy policy, int cores) {
+    this.policy = policy;
+    policy.onCapacityChanged(cores, 0L);
+  }
+
+  /** The named policy as the plugin builds it by default, with the workload's user weights. */
+  static PolicyDriver create(String name, int cores, Weights weights) {
+    PolicyConfig config = PolicyConfig.defaults(cores).withWeights(weights);
+    return new PolicyDriver(Policies.create(name, config), cores);
+  }
+
+  void submitted(StageRun s, double now) {
+    Workload.LogicalJob l = s.logicalJob();
+    s.info = new TaskSetInfo(s.stageId, 0, s.jobId, l.user, logicalJobId(l), l.key, l.hintMs, -1L,
+        s.durations.length);
+    policy.onTaskSetSubmitted(s.info, ms(now));
+  }
+
+  void taskStarted(StageRun s, double now) {
+    // The policies learn from task ends; a launch changes only the running counts they are shown.
+  }
+
+  void taskEnded(StageRun s, double runMs, double now) {
+    policy.onTaskEnded(s.stageId, 0, Math.round(runMs), true, ms(now));
+  }
+
+  void removed(StageRun s, double now) {
+    policy.onTaskSetRemoved(s.stageId, 0, ms(now));
+  }
+
+  void logicalJobEnded(Workload.LogicalJob l, double now) {
+    policy.onLogicalJobEnded(logicalJobId(l), ms(now));
+  }
+
+  /** The live stages in launch order (every live stage is shown, runnable or not). */
+  List<StageRun> order(List<StageRun> live, double now) {
+    List<TaskSetView> views = new ArrayList<>(live.size());
+    for (StageRun s : live) {
+      views.add(new TaskSetView(s.info, s.running, s.pending(), s));
+    }
+    policy.order(views, ms(now));
+    List<StageRun> out = new ArrayList<>(views.size());
+    for (TaskSetView v : views) {
+      out.add((StageRun) v.handle);
+    }
+    return out;
+  }
+
+  private static String logicalJobId(Workload.LogicalJob l) {
+    return "sim-" + l.id;
+  }
+
+  private static long ms(double now) {
+    return (long) Math.floor(now);
+  }
+}
