@@ -6,19 +6,28 @@ import dev.uwfq.policy.SchedulingPolicy;
 import dev.uwfq.policy.SchedulingPolicy.TaskSetInfo;
 import dev.uwfq.policy.SchedulingPolicy.TaskSetView;
 import dev.uwfq.policy.Weights;
+import dev.uwfq.spark.PolicyHost;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Feeds one of the plugin's policies the events Spark would give it, and asks it for the order.
- * The policy sees only times rounded down to whole milliseconds, as in the plugin.
+ * Feeds one of the plugin's policies the events Spark would give it, through the plugin's own
+ * {@link PolicyHost}: submissions and removals directly (the plugin has them under the scheduler
+ * lock), task ends and logical-job ends posted to its queue and applied before the next
+ * decision (the plugin gets them from the listener bus), and FIFO for a round whose ordering
+ * fails. Times are whole milliseconds, as in the plugin.
  */
 final class PolicyDriver {
-  private final SchedulingPolicy policy;
+  private final PolicyHost host;
+  private final int cores;
 
   PolicyDriver(SchedulingPolicy policy, int cores) {
-    this.policy = policy;
-    policy.onCapacityChanged(cores, 0L);
+    this.host = new PolicyHost(policy, policy.name());
+    this.cores = cores;
+  }
+
+  long failures() {
+    return host.failures();
   }
 
   /** The named policy as the plugin builds it by default, with the workload's user weights. */
@@ -31,7 +40,7 @@ final class PolicyDriver {
     Workload.LogicalJob l = s.logicalJob();
     s.info = new TaskSetInfo(s.stageId, 0, s.jobId, l.user, logicalJobId(l), l.key, l.hintMs, -1L,
         s.durations.length);
-    policy.onTaskSetSubmitted(s.info, ms(now));
+    host.submitted(s.info, cores, ms(now));
   }
 
   void taskStarted(StageRun s, double now) {
@@ -39,15 +48,19 @@ final class PolicyDriver {
   }
 
   void taskEnded(StageRun s, double runMs, double now) {
-    policy.onTaskEnded(s.stageId, 0, Math.round(runMs), true, ms(now));
+    long run = Math.round(runMs);
+    long at = ms(now);
+    host.post(p -> p.onTaskEnded(s.stageId, 0, run, true, at));
   }
 
   void removed(StageRun s, double now) {
-    policy.onTaskSetRemoved(s.stageId, 0, ms(now));
+    host.removed(s.info, ms(now));
   }
 
   void logicalJobEnded(Workload.LogicalJob l, double now) {
-    policy.onLogicalJobEnded(logicalJobId(l), ms(now));
+    String id = logicalJobId(l);
+    long at = ms(now);
+    host.post(p -> p.onLogicalJobEnded(id, at));
   }
 
   /** The live stages in launch order (every live stage is shown, runnable or not). */
@@ -56,7 +69,7 @@ final class PolicyDriver {
     for (StageRun s : live) {
       views.add(new TaskSetView(s.info, s.running, s.pending(), s));
     }
-    policy.order(views, ms(now));
+    host.order(views, ms(now));
     List<StageRun> out = new ArrayList<>(views.size());
     for (TaskSetView v : views) {
       out.add((StageRun) v.handle);

@@ -107,6 +107,7 @@ final class Simulator {
       }
     }
     out.makespanMs = now;
+    out.policyFailures = policy.failures();
     for (StageRun s : active) {
       throw new IllegalStateException("stage " + s.stageId + " never completed");
     }

@@ -21,8 +21,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Failure: if the policy throws, that round is ordered FIFO (Spark's own FIFO: job id, then
  * stage) and the failure is logged at most once a minute; the next round tries the policy again.
+ *
+ * <p>Public for the simulator (dev.uwfq.sim), which drives policies through this same host.
  */
-final class PolicyHost {
+public final class PolicyHost {
   private static final Logger LOG = LoggerFactory.getLogger(PolicyHost.class);
   private static final long LOG_EVERY_MS = 60_000;
   static final Comparator<TaskSetView> SPARK_FIFO =
@@ -39,7 +41,7 @@ final class PolicyHost {
   // Test-only switch (Uwfq.injectPolicyFailure): the policy call throws, to exercise the fallback.
   volatile boolean injectFailure = false;
 
-  PolicyHost(SchedulingPolicy policy, String policyName) {
+  public PolicyHost(SchedulingPolicy policy, String policyName) {
     this.policy = policy;
     this.policyName = policyName;
   }
@@ -52,12 +54,12 @@ final class PolicyHost {
     return policyName;
   }
 
-  long failures() {
+  public long failures() {
     return failures.get();
   }
 
   /** From any thread (the listener bus): queued for the next decision. */
-  void post(Consumer<SchedulingPolicy> event) {
+  public void post(Consumer<SchedulingPolicy> event) {
     if (policy != null) {
       inbox.add(event);
     }
@@ -65,19 +67,19 @@ final class PolicyHost {
 
   // ---- under the scheduler lock -------------------------------------------------------------
 
-  void submitted(TaskSetInfo info, int cores, long nowMs) {
+  public void submitted(TaskSetInfo info, int cores, long nowMs) {
     guard(nowMs, "submission", () -> {
       policy.onCapacityChanged(cores, nowMs);
       policy.onTaskSetSubmitted(info, nowMs);
     });
   }
 
-  void removed(TaskSetInfo info, long nowMs) {
+  public void removed(TaskSetInfo info, long nowMs) {
     guard(nowMs, "removal", () -> policy.onTaskSetRemoved(info.stageId(), info.stageAttempt(), nowMs));
   }
 
   /** Sorts {@code views} into launch order: the policy's, or FIFO when it fails. */
-  void order(List<TaskSetView> views, long nowMs) {
+  public void order(List<TaskSetView> views, long nowMs) {
     if (!guard(nowMs, "ordering", () -> policy.order(views, nowMs))) {
       views.sort(SPARK_FIFO);
     }
