@@ -144,7 +144,7 @@ def test_paper_s2_uwfq_keeps_deadlines_far_better_than_fair_and_cfq():
 
 
 def test_paper_trace_uwfq_serves_the_fastest_80_percent_far_faster_than_fair():
-    workload = load_workload("hetero_macro_config")
+    workload = load_workload("hetero_macro")
     result = simulate(workload, ["fair", "ujf", "uwfq"], partitioner=True, isolated=False)
     table = policy_rows(result, seed=0, partitioner=True)
     fast80 = {p: table[p]["average response time (worst80)"] for p in ("fair", "uwfq")}
@@ -152,7 +152,7 @@ def test_paper_trace_uwfq_serves_the_fastest_80_percent_far_faster_than_fair():
 
 
 def test_build_batch_keeps_the_workload_whole():
-    workload = load_workload("hetero_macro_config")
+    workload = load_workload("hetero_macro")
     for partitioner in (False, True):
         batch = build_batch(workload, partitioner=partitioner)
         assert len(batch.jobs) == 125

@@ -29,7 +29,7 @@ PAPER_SCENARIOS = (
     ("S2", "2_power_2_small_users"),
     ("S3", "4_large_users"),
     ("S4", "4_super_small_users"),
-    ("trace", "hetero_macro_config"),
+    ("trace", "hetero_macro"),
 )
 POLICIES = ("fair", "ujf", "cfq", "uwfq", "fifo")
 SEEDS = (0, 1, 2)
