@@ -18,14 +18,20 @@ from inference_udf.scheduler import Scheduler
 from inference_udf.stopping import append_token
 
 
+DEFAULT_MAX_MODEL_LEN = 2048
+
+
 class LLMEngine:
     def __init__(self, model, tokenizer=None, *, max_num_seqs: int = 16,
-                 num_staging_slots: int | None = None, max_model_len: int | None = None, kv_budget_tokens: int | None = None,
+                 num_staging_slots: int | None = None, max_model_len: int | None = None,
+                 kv_budget_tokens: int | None = None,
                  admission: AdmissionPolicy | None = None, eos_token_ids: Iterable[int] | None = None):
         self.tokenizer = tokenizer
         context = getattr(model.config.get_text_config(), "max_position_embeddings", None) or \
             getattr(model.config, "n_positions", 2048)
-        self.max_model_len = min(max_model_len or context, context)
+        # Every slot is preallocated at this length: default to a modest one, not the model's
+        # full context (131072 tokens for recent Llamas would not fit).
+        self.max_model_len = min(max_model_len or DEFAULT_MAX_MODEL_LEN, context)
         if num_staging_slots is None:
             num_staging_slots = max(1, max_num_seqs // 2)
         self.runner = ModelRunner(model, max_num_seqs, num_staging_slots, self.max_model_len)

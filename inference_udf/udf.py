@@ -57,8 +57,10 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
     Returns a struct ``text, finish_reason (stop | length | error), prompt_tokens,
     completion_tokens, error``. A null, empty or too-long prompt (``overflow="error"``; with
     ``"truncate"`` its start is dropped) or a bad per-row value gives an error row; no row is
-    lost. ``max_in_flight`` requests share each decode step. ``device="auto"`` uses the GPU Spark
-    assigned to the task, else the CPU with ``num_threads`` threads (default: spark.task.cpus).
+    lost. ``max_in_flight`` requests share each decode step; each holds a KV slot of
+    ``max_model_len`` tokens (default 2048, capped by the model's context). ``device="auto"``
+    uses the GPU Spark assigned to the task, else the CPU with ``num_threads`` threads (default:
+    spark.task.cpus).
     """
     from pyspark.sql.functions import pandas_udf
 
@@ -101,7 +103,8 @@ def score_udf(model: str, *, chat_template: bool | str = False, system_prompt: s
         from inference_udf.score_rows import score_rows
 
         loaded, encoder = _worker_model(model, settings)
-        limit = max_model_len or loaded.model.config.get_text_config().max_position_embeddings
+        context = loaded.model.config.get_text_config().max_position_embeddings
+        limit = min(max_model_len or context, context)
         for prompts, completions in batches:
             yield score_rows(loaded, encoder, prompts, completions, batch_size, limit)
 
