@@ -8,6 +8,7 @@ import pytest
 from tests.llm_fixtures import torch
 
 from inference_udf.device import assigned_gpu_index, resolve_device, resolve_dtype, set_cpu_threads
+from inference_udf.sampling_params import SamplingParams
 
 
 def test_auto_device_outside_a_task():
@@ -35,3 +36,18 @@ def test_cpu_threads_are_set_explicitly():
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_model_and_engine_are_loaded_once_per_worker(tmp_path):
+    from inference_udf.loading import engine_for, load_model
+    from inference_udf.tiny import write_tiny_checkpoint
+
+    folder = str(write_tiny_checkpoint(tmp_path / "gpt2", "gpt2"))
+    first = load_model(folder, torch.device("cpu"))
+    assert load_model(folder, torch.device("cpu")) is first
+    engine = engine_for(first, max_num_seqs=4, max_model_len=64)
+    engine.add_request(0, [5, 6, 7], SamplingParams(4))
+    again = engine_for(first, max_num_seqs=4, max_model_len=64)
+    assert again is engine and not again.has_unfinished   # reused, emptied for the next task
+    with pytest.raises(OSError, match="save_pretrained"):
+        load_model(str(tmp_path / "missing"), torch.device("cpu"))

@@ -142,3 +142,23 @@ def test_score_udf_equals_a_direct_forward_pass(spark, checkpoint):
         expected = sum(logprobs[len(p_ids) + j - 1, t].item() for j, t in enumerate(c_ids))
         assert got.logprob == pytest.approx(expected, abs=1e-3)
         assert (got.prompt_tokens, got.completion_tokens) == (len(p_ids), len(c_ids))
+
+
+def test_per_row_sampling_overrides(spark, checkpoint):
+    gen = generate_udf(checkpoint, max_new_tokens=12, max_model_len=MAX_LEN, chat_template=True,
+                       num_threads=1)
+    rows = [(0, "spark task", 0.0, None, None), (1, "spark task", 1.2, 5, None),
+            (2, "spark task", 1.2, 5, None), (3, "spark task", -1.0, None, None),
+            (4, "spark task", 0.0, None, "be brief and kind")]
+    df = spark.createDataFrame(rows, "id int, p string, t double, seed int, sys string")
+    out = df.select("id", gen("p", temperature="t", seed="seed", system_prompt="sys").alias("o")) \
+        .orderBy("id").select("o.*").collect()
+    assert out[1].text == out[2].text and out[1].error is None      # same seed, same tokens
+    assert "temperature must be >= 0" in out[3].error
+    assert out[4].prompt_tokens > out[0].prompt_tokens              # the system prompt is in
+    direct_model, tokenizer = load(checkpoint)
+    from inference_udf.prompts import PromptEncoder
+
+    ids = PromptEncoder(tokenizer, chat_template=True).encode("spark task", MAX_LEN)
+    greedy = LLMEngine(direct_model, tokenizer, max_model_len=MAX_LEN).generate([ids], SamplingParams(12))[0]
+    assert out[0].text == tokenizer.decode(greedy.output_ids, skip_special_tokens=True)
