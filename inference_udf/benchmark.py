@@ -160,7 +160,8 @@ def _generate(model, prompts, max_new_tokens, work: Workload) -> list[list[int]]
     for row, prompt in enumerate(prompts):      # left padding, as generate expects
         input_ids[row, width - len(prompt):] = torch.tensor(prompt)
         mask[row, width - len(prompt):] = 1
-    out = model.generate(input_ids=input_ids, attention_mask=mask, do_sample=False,
+    out = model.generate(input_ids=input_ids.to(model.device), attention_mask=mask.to(model.device),
+                         do_sample=False,
                          max_new_tokens=max_new_tokens, eos_token_id=work.eos_token_id,
                          pad_token_id=work.pad_token_id)
     return [_cut(row, max_new_tokens, work.eos_token_id) for row in out[:, width:].tolist()]
