@@ -50,7 +50,8 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
                  stop_token_ids: list[int] | None = None, seed: int | None = None,
                  chat_template: bool | str = False, system_prompt: str | None = None,
                  max_in_flight: int = 16, max_model_len: int | None = None,
-                 overflow: str = "error", dtype: str = "auto", device: str = "auto",
+                 kv_budget_tokens: int | None = None, overflow: str = "error",
+                 dtype: str = "auto", device: str = "auto",
                  num_threads: int | None = None) -> InferenceUDF:
     """A generation UDF for the checkpoint folder ``model``.
 
@@ -60,7 +61,8 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
     lost. ``max_in_flight`` requests share each decode step; each holds a KV slot of
     ``max_model_len`` tokens (default 2048, capped by the model's context). ``device="auto"``
     uses the GPU Spark assigned to the task, else the CPU with ``num_threads`` threads (default:
-    spark.task.cpus).
+    spark.task.cpus). ``kv_budget_tokens`` caps the KV tokens reserved by admitted requests
+    (prompt + max_new_tokens each); by default every slot may be full.
     """
     from pyspark.sql.functions import pandas_udf
 
@@ -70,7 +72,8 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
     _check_common(max_in_flight, overflow)
     settings = dict(chat_template=chat_template, system_prompt=system_prompt, overflow=overflow,
                     dtype=dtype, device=device, num_threads=num_threads)
-    engine_options = dict(max_num_seqs=max_in_flight, max_model_len=max_model_len)
+    engine_options = dict(max_num_seqs=max_in_flight, max_model_len=max_model_len,
+                          kv_budget_tokens=kv_budget_tokens)
 
     @pandas_udf(GENERATE_SCHEMA)
     def generate(batches: Iterator[Tuple[pd.Series, pd.DataFrame]]) -> Iterator[pd.DataFrame]:
