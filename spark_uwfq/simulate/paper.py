@@ -94,8 +94,9 @@ def scenario_table(label: str, scenario: str) -> tuple[list[str], float]:
     lines = [
         f"### {label}: `{scenario}`", "",
         "| policy | P | resp/fair sim | resp/fair paper | fast80/fair sim | fast80/fair paper "
-        "| DVR sim | DVR paper | GPS lag mean s | GPS lag worst s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| resp/ujf sim | resp/ujf paper | DVR sim | DVR paper | GPS lag mean s "
+        "| GPS lag worst s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     slowest = 0.0
     absolute = []
@@ -104,6 +105,7 @@ def scenario_table(label: str, scenario: str) -> tuple[list[str], float]:
         slowest = max(slowest, wall)
         suffix = "_PARTITIONER" if partitioner else ""
         paper_fair = paper.get(f"DEFAULT_FAIR{suffix}", {})
+        paper_ujf = paper.get(f"CUSTOM_FAIR{suffix}", {})
         absolute.append(f"{'with' if partitioner else 'without'} partitioner "
                         f"{_cell(_num(sim['fair'].get(RESP)), 1)} / "
                         f"{_cell(_num(paper_fair.get(RESP)), 1)}")
@@ -116,6 +118,9 @@ def scenario_table(label: str, scenario: str) -> tuple[list[str], float]:
                 p = _ratio(theirs, paper_fair, column) if theirs else None
                 mark = " **!**" if _far(s, p, RATIO_TOLERANCE, relative=True) else ""
                 cells += [_cell(s) + mark, _cell(p)]
+            s = _ratio(ours, sim["ujf"], RESP)
+            p = _ratio(theirs, paper_ujf, RESP) if theirs else None
+            cells += [_cell(s) + (" **!**" if _far(s, p, RATIO_TOLERANCE, True) else ""), _cell(p)]
             s_dvr, p_dvr = _num(ours.get(DVR)), _num(theirs.get(DVR)) if theirs else None
             mark = " **!**" if _far(s_dvr, p_dvr, DVR_TOLERANCE, relative=False) else ""
             cells += [_cell(s_dvr) + mark, _cell(p_dvr) if theirs else "n/a"]
@@ -150,7 +155,7 @@ def write_comparison(seed: int = 0, path: Path = DOC) -> Path:
         "- names: fair = DEFAULT_FAIR, ujf = CUSTOM_FAIR, cfq = CUSTOM_CLUSTERFAIR, "
         "uwfq = CUSTOM_USERCLUSTERFAIR, fifo = TRUE_FIFO; P = with the partitioner (-P rows)",
         "- resp/fair: mean response time over fair's; fast80/fair: the same for the fastest 80% "
-        "of jobs; DVR: mean positive deadline ratio against UJF (blank for UJF itself); "
+        "of jobs; resp/ujf: mean response time over ujf's; DVR: mean positive deadline ratio against UJF (blank for UJF itself); "
         "GPS lag: response time minus the response under the fluid ideal (weighted user-level "
         "processor sharing)",
         f"- **!** marks a large difference: a ratio more than {RATIO_TOLERANCE:.0%} away from the "
