@@ -43,8 +43,7 @@ abstract class BasePolicy implements SchedulingPolicy {
 
   @Override
   public void onCapacityChanged(int cores, long nowMs) {
-    if (cores > 0 && cores != book.cores) {
-      advance(nowMs);
+    if (cores > 0) {
       book.cores = cores;
     }
   }
@@ -52,7 +51,6 @@ abstract class BasePolicy implements SchedulingPolicy {
   @Override
   public void onTaskSetSubmitted(TaskSetInfo taskSet, long nowMs) {
     housekeeping(nowMs, false);
-    advance(nowMs);
     JobBook.Job job = book.submit(taskSet, nowMs, joined);
     if (joined[0]) {
       jobJoined(job, nowMs);
@@ -62,11 +60,9 @@ abstract class BasePolicy implements SchedulingPolicy {
 
   @Override
   public void onTaskEnded(int stageId, int stageAttempt, long runMs, boolean successful, long nowMs) {
-    JobBook.Job grown = book.taskEnded(stageId, stageAttempt, runMs, successful);
-    if (grown != null && book.jobs.get(grown.id) == grown) {
-      advance(nowMs);
-      estimateGrew(grown, nowMs);
-    }
+    JobBook.Job job = book.taskEnded(stageId, stageAttempt, runMs, successful, joined);
+    boolean queued = job != null && book.jobs.get(job.id) == job;
+    taskEnded(queued ? job : null, Math.max(0, runMs), queued && joined[0], nowMs);
   }
 
   @Override
@@ -84,7 +80,6 @@ abstract class BasePolicy implements SchedulingPolicy {
     if (job == null || job.liveTaskSets > 0) {
       return; // unknown, or already running again (a later action of the same block)
     }
-    advance(nowMs);
     book.leave(logicalJob, nowMs);
     jobLeft(job, nowMs);
     housekeeping(nowMs, false);
@@ -112,7 +107,6 @@ abstract class BasePolicy implements SchedulingPolicy {
   @Override
   public String statusJson(long nowMs) {
     housekeeping(nowMs, true);
-    advance(nowMs);
     return StatusJson.render(this, nowMs);
   }
 
@@ -141,16 +135,17 @@ abstract class BasePolicy implements SchedulingPolicy {
   /** One pass before the keys, for keys that need totals (running tasks per user). */
   void beforeKeys(List<TaskSetView> taskSets, long nowMs) {}
 
-  /** Brings virtual time to {@code nowMs} (fair-queue policies). */
-  void advance(long nowMs) {}
-
   void jobJoined(JobBook.Job job, long nowMs) {}
+
+  /**
+   * A task ended after {@code runMs} of executor time, succeeded or not. {@code job} is its
+   * logical job when that job is still queued (else null); {@code grew}: its estimate grew.
+   */
+  void taskEnded(JobBook.Job job, double runMs, boolean grew, long nowMs) {}
 
   void taskSetAdded(JobBook.TaskSet ts, long nowMs) {}
 
   void taskSetRemoved(JobBook.TaskSet ts, long nowMs) {}
-
-  void estimateGrew(JobBook.Job job, long nowMs) {}
 
   void jobLeft(JobBook.Job job, long nowMs) {}
 

@@ -2,14 +2,14 @@ package dev.uwfq.policy;
 
 /**
  * Cluster fair queuing: flat virtual-time fair queuing over stages, no users. Every live task
- * set is a flow of weight 1; virtual time advances at C / (live task sets) per millisecond; a
+ * set is a flow of weight 1; virtual time grows by each ended task's run time over the number of
+ * live task sets (C / live per millisecond under full load); a
  * stage's virtual finish is V at its submission plus its estimated cost, and the earliest
  * finish runs first. A stage's cost is its task count times the job's observed mean task time,
  * or, before any task of the job ended, the job's estimate.
  */
 public final class CfqPolicy extends BasePolicy {
   private double v = 0;
-  private long lastMs = Long.MIN_VALUE;
   private int live = 0;
 
   public CfqPolicy(PolicyConfig config) {
@@ -27,11 +27,10 @@ public final class CfqPolicy extends BasePolicy {
   }
 
   @Override
-  void advance(long nowMs) {
-    if (lastMs != Long.MIN_VALUE && nowMs > lastMs && live > 0) {
-      v += (nowMs - lastMs) * (double) book.cores / live;
+  void taskEnded(JobBook.Job job, double runMs, boolean grew, long nowMs) {
+    if (live > 0) {
+      v += runMs / live; // self-clocked, as in UwfqPolicy
     }
-    lastMs = Math.max(lastMs, nowMs);
   }
 
   @Override
@@ -46,7 +45,6 @@ public final class CfqPolicy extends BasePolicy {
 
   @Override
   void taskSetRemoved(JobBook.TaskSet ts, long nowMs) {
-    advance(nowMs);
     live = Math.max(0, live - 1);
   }
 

@@ -60,9 +60,14 @@ final class JobBook {
       this.inputBytes = inputBytes;
     }
 
-    /** What the current queue segment is still expected to cost. */
+    /** What the current queue segment is expected to cost in all. */
     double segmentCostMs() {
       return Math.max(1.0, estimateMs - usedAtJoin);
+    }
+
+    /** What the job is still expected to cost (at least 1 core-ms while it is queued). */
+    double remainingCostMs() {
+      return Math.max(1.0, estimateMs - usedMs);
     }
   }
 
@@ -143,8 +148,12 @@ final class JobBook {
     return job;
   }
 
-  /** Accounts a task's run time; returns its job when the job's estimate grew, else null. */
-  Job taskEnded(int stageId, int attempt, long runMs, boolean successful) {
+  /**
+   * Accounts a task's run time; returns its job (null if unknown), with {@code grew[0]} telling
+   * whether the job's estimate grew.
+   */
+  Job taskEnded(int stageId, int attempt, long runMs, boolean successful, boolean[] grew) {
+    grew[0] = false;
     TaskSet ts = taskSets.get(TaskSetInfo.key(stageId, attempt));
     if (ts == null) {
       return null;
@@ -153,7 +162,7 @@ final class JobBook {
     double run = Math.max(0, runMs);
     job.usedMs += run;
     if (!successful) {
-      return null; // a failed task is retried: its time is used, the remaining count stays
+      return job; // a failed task is retried: its time is used, the remaining count stays
     }
     ts.endedTasks++;
     job.endedTasks++;
@@ -164,9 +173,9 @@ final class JobBook {
     double projected = job.usedMs + job.remainingTasks * mean;
     if (projected > job.estimateMs) {
       job.estimateMs = projected;
-      return job;
+      grew[0] = true;
     }
-    return null;
+    return job;
   }
 
   void removeTaskSet(int stageId, int attempt) {

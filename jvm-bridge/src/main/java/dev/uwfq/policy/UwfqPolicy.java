@@ -5,25 +5,26 @@ import java.util.Comparator;
 /**
  * User-weighted fair queuing (after arXiv 2510.15485, with weights and reconciliation).
  *
- * <p>Global virtual time V is the service (core-ms per unit of weight) each active user would
- * have received under weighted processor sharing: it advances at C / (sum of active weights)
- * per millisecond. A user stays active while it has jobs, or until V reaches its virtual finish.
+ * <p>Global virtual time V is the service (core-ms per unit of weight) each user with active
+ * jobs has received under weighted sharing: it grows by each ended task's run time divided by
+ * the sum of active weights (C / W per millisecond under full load, as in GPS, but it never
+ * runs ahead of the cluster when cores idle).
  * Inside a user, jobs share the user's service equally, so they would finish in the order of
  * their per-user deadline d = (user's per-job virtual time at arrival) + cost: a short job
  * overtakes the same user's long one. The user's jobs are chained in that order from the
- * user's virtual start S: D = S + sum of costs / weight. Task sets run earliest D first.
+ * user's virtual start S: D = S + sum of remaining costs / weight, where S grows by every
+ * task's run time / weight as it ends. Task sets run earliest D first.
  *
  * <p>Improvements over the paper's runs: weights; estimates stamped synchronously at
  * submission; estimates that grow as observed task times show a job is bigger; and real
- * completions reconcile virtual time (S advances by what a job really used, so an
- * over-estimate is given back). A user's credit for having used less than its share is
+ * service reconciles virtual time (users are charged what their tasks really ran, as they end;
+ * a job that ends below its estimate gives the rest back). A user's credit for having used less than its share is
  * bounded by {@code graceMs} of service, so idling never banks priority.
  */
 public final class UwfqPolicy extends BasePolicy {
   private static final Comparator<JobBook.Job> BY_LOCAL_DEADLINE =
       Comparator.<JobBook.Job>comparingDouble(j -> j.localDeadline).thenComparingLong(j -> j.seq);
   private double v = 0;
-  private long lastMs = Long.MIN_VALUE;
 
   public UwfqPolicy(PolicyConfig config) {
     super(config);
@@ -40,39 +41,27 @@ public final class UwfqPolicy extends BasePolicy {
   }
 
   @Override
-  void advance(long nowMs) {
-    if (lastMs == Long.MIN_VALUE || nowMs <= lastMs) {
-      lastMs = Math.max(nowMs, lastMs);
+  void taskEnded(JobBook.Job job, double runMs, boolean grew, long nowMs) {
+    // Self-clocked: V grows by the service the cluster really delivered, per unit of active
+    // weight (under full load that is C / W per millisecond, as in GPS). V never runs ahead of
+    // the cluster while cores sit idle or tasks run slower than planned.
+    double w = book.activeWeight();
+    if (w > 0) {
+      v += runMs / w;
+    }
+    if (job == null) {
       return;
     }
-    double dt = nowMs - lastMs;
-    lastMs = nowMs;
-    // Piecewise: V's rate changes each time a user without jobs reaches its virtual finish.
-    while (dt > 0) {
-      double weight = 0;
-      double nextDeparture = Double.POSITIVE_INFINITY;
-      for (JobBook.User u : book.users.values()) {
-        boolean backlogged = !u.jobs.isEmpty();
-        boolean virtuallyBusy = u.seen && u.finish > v;
-        if (backlogged || virtuallyBusy) {
-          weight += u.weight;
-        }
-        if (!backlogged && virtuallyBusy) {
-          nextDeparture = Math.min(nextDeparture, u.finish);
-        }
-      }
-      if (weight <= 0) {
-        return; // nobody active: V waits
-      }
-      double rate = book.cores / weight;
-      if (v + rate * dt >= nextDeparture) {
-        dt -= (nextDeparture - v) / rate;
-        v = nextDeparture;
-      } else {
-        v += rate * dt;
-        dt = 0;
-      }
+    // Charge the user now, not when the job ends: its start moves by what it got, and only
+    // remaining costs are chained, so deadlines stay put while work is done as planned and a
+    // job that is slow to finish cannot hide its usage.
+    JobBook.User u = job.user;
+    touch(u, u.jobs.size());
+    u.start += runMs / u.weight;
+    if (grew) {
+      job.localDeadline = job.localStart + job.estimateMs;
     }
+    rechain(u);
   }
 
   /** Brings the user's per-job virtual time to V; {@code jobs} is its job count since then. */
@@ -90,29 +79,21 @@ public final class UwfqPolicy extends BasePolicy {
         u.seen = true;
         u.start = v;
       } else if (nowMs - u.idleSinceMs > book.config.graceMs()) {
-        u.start = Math.max(u.start, v);
+        u.start = Math.max(u.start, v); // WFQ: start = max(V, previous finish)
       }
     }
     double active = Math.max(book.activeWeight(), u.weight);
     u.start = Math.max(u.start, v - book.config.graceMs() * book.cores / active);
-    job.localStart = u.localTime;
-    job.localDeadline = job.localStart + job.segmentCostMs();
+    job.localStart = u.localTime - job.usedMs; // a continuation keeps what it already got
+    job.localDeadline = job.localStart + job.estimateMs;
     rechain(u);
-  }
-
-  @Override
-  void estimateGrew(JobBook.Job job, long nowMs) {
-    touch(job.user, job.user.jobs.size());
-    job.localDeadline = job.localStart + job.segmentCostMs();
-    rechain(job.user);
   }
 
   @Override
   void jobLeft(JobBook.Job job, long nowMs) {
     JobBook.User u = job.user;
     touch(u, u.jobs.size() + 1);
-    // Reconcile: the user's backlog starts after what the job really used, not its estimate.
-    u.start += (job.usedMs - job.usedAtJoin) / u.weight;
+    // Its usage is already charged; dropping its remaining estimate gives an over-estimate back.
     job.deadline = Double.NaN;
     rechain(u);
   }
@@ -121,7 +102,7 @@ public final class UwfqPolicy extends BasePolicy {
     u.jobs.sort(BY_LOCAL_DEADLINE);
     double cursor = u.start;
     for (JobBook.Job j : u.jobs) {
-      cursor += j.segmentCostMs() / u.weight;
+      cursor += j.remainingCostMs() / u.weight;
       j.deadline = cursor;
     }
     u.finish = cursor;

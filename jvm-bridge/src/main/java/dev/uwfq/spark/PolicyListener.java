@@ -52,7 +52,10 @@ final class PolicyListener extends SparkListener {
     }
     int stage = e.stageId();
     int attempt = e.stageAttemptId();
-    long run = e.taskMetrics().executorRunTime();
+    // The core was held from launch to finish (deserialization and result handling included):
+    // that is what the task cost the others.
+    long run = Math.max(e.taskMetrics().executorRunTime(),
+        e.taskInfo().finishTime() - e.taskInfo().launchTime());
     boolean ok = e.taskInfo().successful();
     host.post(p -> p.onTaskEnded(stage, attempt, run, ok, System.currentTimeMillis()));
   }

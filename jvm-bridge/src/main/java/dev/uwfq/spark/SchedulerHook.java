@@ -130,7 +130,7 @@ public final class SchedulerHook {
       return "{\"policy\":null,\"users\":[],\"jobs\":[]}";
     }
     synchronized (inst.scheduler) {
-      return inst.pool.host().status(System.currentTimeMillis());
+      return inst.pool.status(System.currentTimeMillis());
     }
   }
 

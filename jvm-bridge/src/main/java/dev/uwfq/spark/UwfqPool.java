@@ -55,6 +55,27 @@ public final class UwfqPool extends Pool {
 
   @Override
   public ArrayBuffer<TaskSetManager> getSortedTaskSetQueue() {
+    List<TaskSetView> views = views();
+    host.order(views, System.currentTimeMillis());
+    ArrayBuffer<TaskSetManager> out = new ArrayBuffer<>(views.size());
+    for (TaskSetView v : views) {
+      TaskSetManager m = (TaskSetManager) v.handle;
+      if (m.isSchedulable()) {
+        out.addOne(m);
+      }
+    }
+    return out;
+  }
+
+  /** The policy's state; under the scheduler lock. Running counts are refreshed first. */
+  String status(long nowMs) {
+    if (host.active()) {
+      host.order(views(), nowMs); // an order round without launches: only to see running tasks
+    }
+    return host.status(nowMs);
+  }
+
+  private List<TaskSetView> views() {
     List<TaskSetView> views = new ArrayList<>(infos.size());
     for (Schedulable s : schedulableQueue()) {
       if (s instanceof TaskSetManager) {
@@ -69,15 +90,7 @@ public final class UwfqPool extends Pool {
         views.add(new TaskSetView(info, running, pending, m));
       }
     }
-    host.order(views, System.currentTimeMillis());
-    ArrayBuffer<TaskSetManager> out = new ArrayBuffer<>(views.size());
-    for (TaskSetView v : views) {
-      TaskSetManager m = (TaskSetManager) v.handle;
-      if (m.isSchedulable()) {
-        out.addOne(m);
-      }
-    }
-    return out;
+    return views;
   }
 
   PolicyHost host() {

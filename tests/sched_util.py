@@ -1,0 +1,99 @@
+"""Helpers for scheduler tests: sleep-task jobs run from threads, waits, event slices.
+
+Order and fairness are judged from the events Spark recorded (spark_uwfq.events), never from
+wall-clock thresholds; time here only bounds how long a test may wait.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable
+
+import pandas as pd
+
+import spark_uwfq as uwfq
+
+
+def run_job(spark, user: str, durations: list[float], key: str | None = None,
+            hint_ms: float | None = None, ids: dict | None = None, name: str | None = None) -> int:
+    """One logical job of ``len(durations)`` tasks, task i sleeping durations[i] seconds."""
+    with uwfq.user(spark, user), uwfq.job(spark, key=key, cost_hint_ms=hint_ms) as job_id:
+        if ids is not None:
+            ids[name or key or job_id] = job_id
+        rdd = spark.sparkContext.parallelize(list(durations), len(durations))
+        # A lambda is pickled by value: executors cannot import this test helper module.
+        return rdd.map(lambda s: __import__("time").sleep(s) or s).count()
+
+
+class Jobs:
+    """Runs jobs in threads and re-raises the first error at join()."""
+
+    def __init__(self):
+        self.threads: list[threading.Thread] = []
+        self.errors: list[BaseException] = []
+
+    def start(self, fn: Callable, *args, **kwargs) -> threading.Thread:
+        def body():
+            try:
+                fn(*args, **kwargs)
+            except BaseException as exc:  # noqa: BLE001 - reported at join
+                self.errors.append(exc)
+
+        t = threading.Thread(target=body, daemon=True)
+        t.start()
+        self.threads.append(t)
+        return t
+
+    def join(self, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        for t in self.threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        alive = [t for t in self.threads if t.is_alive()]
+        assert not alive, f"{len(alive)} job threads still running after {timeout} s"
+        if self.errors:
+            raise self.errors[0]
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 120, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
+
+
+class RecordedEvents:
+    """Accumulates what an EventLog drains, for waiting on events while jobs still run."""
+
+    def __init__(self, log):
+        self.log = log
+        self.frames: list[pd.DataFrame] = []
+
+    def all(self) -> pd.DataFrame:
+        self.frames.append(self.log.drain())
+        return pd.concat(self.frames, ignore_index=True)
+
+    def count(self, kind: str, logical_jobs: set[str]) -> int:
+        self.frames.append(self.log.drain(flush=False))
+        n = 0
+        for f in self.frames:
+            n += int(((f.kind == kind) & f.logical_job.isin(logical_jobs)).sum())
+        return n
+
+
+def task_starts(events: pd.DataFrame) -> pd.DataFrame:
+    """TASK_START events in the order Spark's listener bus delivered them."""
+    return events[events.kind == "TASK_START"].reset_index(drop=True)
+
+
+def core_ms_by_user(events: pd.DataFrame, start_ms: int, end_ms: int) -> dict[str, float]:
+    """Core-milliseconds each user's tasks ran inside [start_ms, end_ms] (clipped)."""
+    ends = events[events.kind == "TASK_END"]
+    out: dict[str, float] = {}
+    for row in ends.itertuples():
+        lo, hi = max(row.launch_ms, start_ms), min(row.time_ms, end_ms)
+        if hi > lo:
+            out[row.user] = out.get(row.user, 0.0) + (hi - lo)
+    return out
