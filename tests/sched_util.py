@@ -13,6 +13,7 @@ from typing import Callable
 import pandas as pd
 
 import spark_uwfq as uwfq
+from spark_uwfq.events import EventLog
 
 
 def run_job(spark, user: str, durations: list[float], key: str | None = None,
@@ -97,3 +98,33 @@ def core_ms_by_user(events: pd.DataFrame, start_ms: int, end_ms: int) -> dict[st
         if hi > lo:
             out[row.user] = out.get(row.user, 0.0) + (hi - lo)
     return out
+
+
+def launches_between(events, job_id: str, other_jobs: set[str]) -> int:
+    """Tasks of ``other_jobs`` launched after ``job_id`` started and before its last launch."""
+    start = events.index[(events.kind == "JOB_START") & (events.logical_job == job_id)].min()
+    later = task_starts(events.loc[start:])
+    mine = later.index[later.logical_job == job_id]
+    assert len(mine) > 0, f"no task of {job_id} launched"
+    return int(later.loc[: mine.max()].logical_job.isin(other_jobs).sum())
+
+
+def flood_then_short(spark, flood_user, short_user, flood_jobs=2):
+    """``flood_user`` floods long jobs; once they run, ``short_user`` submits a short one."""
+    log = EventLog(spark)
+    log.clear()
+    ids: dict[str, str] = {}
+    jobs = Jobs()
+    for i in range(flood_jobs):
+        jobs.start(run_job, spark, flood_user, [0.25] * 16, key="flood", hint_ms=4000, ids=ids,
+                   name=f"flood{i}")
+    floods = lambda: {ids[f"flood{i}"] for i in range(flood_jobs) if f"flood{i}" in ids}  # noqa: E731
+    seen = RecordedEvents(log)
+    # Every flood job submitted, and both cores busy with flood tasks (from recorded events, so
+    # this works whatever the policy's state).
+    wait_until(lambda: seen.count("JOB_START", floods()) == flood_jobs
+               and seen.count("TASK_START", floods()) >= 2, what="the flood to run")
+    jobs.start(run_job, spark, short_user, [0.1, 0.1], key="short", hint_ms=200, ids=ids,
+               name="short")
+    jobs.join()
+    return seen.all(), ids, floods()

@@ -11,7 +11,15 @@ import threading
 import time
 
 import pytest
-from sched_util import Jobs, RecordedEvents, core_ms_by_user, run_job, task_starts, wait_until
+from sched_util import (
+    Jobs,
+    core_ms_by_user,
+    flood_then_short,
+    launches_between,
+    run_job,
+    task_starts,
+    wait_until,
+)
 
 import spark_uwfq as uwfq
 from spark_uwfq.events import EventLog
@@ -26,49 +34,19 @@ def spark():
     session.stop()
 
 
-def _launches_between(events, job_id: str, other_jobs: set[str]) -> int:
-    """Tasks of ``other_jobs`` launched after ``job_id`` started and before its last launch."""
-    start = events.index[(events.kind == "JOB_START") & (events.logical_job == job_id)].min()
-    later = task_starts(events.loc[start:])
-    mine = later.index[later.logical_job == job_id]
-    assert len(mine) > 0, f"no task of {job_id} launched"
-    return int(later.loc[: mine.max()].logical_job.isin(other_jobs).sum())
-
-
-def _flood_then_short(spark, flood_user, short_user, flood_jobs=2):
-    """``flood_user`` floods long jobs; once they run, ``short_user`` submits a short one."""
-    log = EventLog(spark)
-    log.clear()
-    ids: dict[str, str] = {}
-    jobs = Jobs()
-    for i in range(flood_jobs):
-        jobs.start(run_job, spark, flood_user, [0.25] * 16, key="flood", hint_ms=4000, ids=ids,
-                   name=f"flood{i}")
-    floods = lambda: {ids[f"flood{i}"] for i in range(flood_jobs) if f"flood{i}" in ids}  # noqa: E731
-    seen = RecordedEvents(log)
-    # Every flood job submitted, and both cores busy with flood tasks (from recorded events, so
-    # this works whatever the policy's state).
-    wait_until(lambda: seen.count("JOB_START", floods()) == flood_jobs
-               and seen.count("TASK_START", floods()) >= 2, what="the flood to run")
-    jobs.start(run_job, spark, short_user, [0.1, 0.1], key="short", hint_ms=200, ids=ids,
-               name="short")
-    jobs.join()
-    return seen.all(), ids, floods()
-
-
 def test_a_short_job_of_another_user_overtakes_a_flood(spark):
-    events, ids, floods = _flood_then_short(spark, "flooder", "quick")
+    events, ids, floods = flood_then_short(spark, "flooder", "quick")
     # Both cores were busy with the flood: at most the two launches already under way when the
     # short job arrived may precede its tasks. FIFO would launch all ~28 queued flood tasks first.
-    assert _launches_between(events, ids["short"], floods) <= 2
+    assert launches_between(events, ids["short"], floods) <= 2
     ends = events[events.kind == "JOB_END"]
     assert set(ends.status) == {"SUCCEEDED"}
     assert set(ends.logical_job) == floods | {ids["short"]}
 
 
 def test_c_short_job_overtakes_the_same_users_long_job(spark):
-    events, ids, floods = _flood_then_short(spark, "solo", "solo", flood_jobs=1)
-    assert _launches_between(events, ids["short"], floods) <= 2
+    events, ids, floods = flood_then_short(spark, "solo", "solo", flood_jobs=1)
+    assert launches_between(events, ids["short"], floods) <= 2
     assert set(events[events.kind == "JOB_START"].user) == {"solo"}
 
 
@@ -108,7 +86,7 @@ def test_e_a_failing_policy_falls_back_to_fifo(spark):
     before = uwfq.status(spark).policy_failures
     jvm.dev.uwfq.Uwfq.injectPolicyFailure(True)
     try:
-        events, ids, floods = _flood_then_short(spark, "flooder", "quick")
+        events, ids, floods = flood_then_short(spark, "flooder", "quick")
     finally:
         jvm.dev.uwfq.Uwfq.injectPolicyFailure(False)
     assert uwfq.status(spark).policy_failures > before
@@ -119,8 +97,8 @@ def test_e_a_failing_policy_falls_back_to_fifo(spark):
     ends = events[events.kind == "JOB_END"]
     assert len(ends) == 3 and set(ends.status) == {"SUCCEEDED"}
     # The policy is back once the fault is gone.
-    events, ids, floods = _flood_then_short(spark, "flooder", "quick")
-    assert _launches_between(events, ids["short"], floods) <= 2
+    events, ids, floods = flood_then_short(spark, "flooder", "quick")
+    assert launches_between(events, ids["short"], floods) <= 2
 
 
 @pytest.mark.slow
