@@ -27,8 +27,8 @@ jar: $(JAR)
 $(JAR): $(BIN)/.installed $(JAVA_SOURCES) spark_uwfq/_version.py jvm-bridge/build.py
 	$(BIN)/python jvm-bridge/build.py
 
-# The main demo: a short multi-user scenario under three policies (about 4 minutes on 2 cores).
-DEMO_ARGS ?= demo --policies fair,ujf,uwfq
+# The main demo: a short multi-user scenario under three policies (2-4 minutes on 2 cores).
+DEMO_ARGS ?= demo --policies fair,ujf,uwfq --scale 0.5
 
 demo: jar
 	$(BIN)/uwfq replay $(DEMO_ARGS)

@@ -54,6 +54,8 @@ class RunResult:
     cpu_time_s: float
     failures: list[str] = field(default_factory=list)
     measured_core_ms: dict[str, float] = field(default_factory=dict)  # mean per job class
+    events: Any = None  # the recorder's DataFrame for this run, times relative to its start
+
 
 
 class Isolated:
@@ -196,7 +198,8 @@ class Replayer:
         return RunResult(policy=policy, run=run_index, outcomes=outcomes,
                          total_time_s=max((o.finish_s for o in outcomes), default=0.0),
                          cpu_time_s=float(tasks.run_ms.sum()) / 1000.0, failures=failures,
-                         measured_core_ms=self._measured_sizes(tasks, ids))
+                         measured_core_ms=self._measured_sizes(tasks, ids),
+                         events=_relative(events, t0_ms, ids))
 
     def _measured_sizes(self, tasks, ids: dict[LogicalJob, str]) -> dict[str, float]:
         """Mean executor time per logical job of each class: the sizes Spark actually ran."""
@@ -225,6 +228,16 @@ class Replayer:
                 finish_s=(ends[job_id] - t0_ms) / 1000.0,
                 isolated_s=isolated(size) if isolated else None))
         return outcomes
+
+
+def _relative(events, t0_ms: float, ids: dict[LogicalJob, str]):
+    """The run's events with times in ms from its start and each logical job's name."""
+    events = events.copy()
+    for column in ("time_ms", "launch_ms"):
+        events[column] = (events[column] - t0_ms).where(events[column] > 0, -1).round(0)
+    names = {job_id: group.key for group, job_id in ids.items()}
+    events["logical_job"] = events.logical_job.map(lambda j: names.get(j, j))
+    return events
 
 
 def _span(events, job_id: str) -> tuple[float, float]:

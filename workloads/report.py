@@ -22,6 +22,12 @@ def write_results(comparison: Comparison, out: Path) -> list[Path]:
     paths = [_write_csv(out / f"{name}_run_data.csv", comparison.rows()),
              _write_csv(out / f"{name}_run_data_avg.csv", comparison.average_rows()),
              _write_csv(out / f"{name}_jobs.csv", _job_rows(comparison))]
+    for result in comparison.results:
+        for run in result.runs:
+            if run.events is not None:
+                path = out / f"{name}_events_{result.policy}_run{run.run + 1}.csv.gz"
+                run.events.to_csv(path, index=False)
+                paths.append(path)
     meta = out / f"{name}_replay.json"
     meta.write_text(json.dumps(_meta(comparison), indent=2))
     return [*paths, meta]

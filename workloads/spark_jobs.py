@@ -39,6 +39,9 @@ SESSION_CONF = {
     # as large as a split keeps one file per task, so tasks are as skewed as the files.
     "spark.sql.files.openCostInBytes": str(128 * 1024 * 1024),
     "spark.sql.files.maxPartitionBytes": str(128 * 1024 * 1024),
+    # One local executor: every task is local, and delay scheduling (waiting up to 3 s per
+    # locality level for a "better" offer) would only hold a newly submitted stage back.
+    "spark.locality.wait": "0",
 }
 """Confs a replay session needs (pass as ``local_session(conf=...)``)."""
 
