@@ -41,6 +41,7 @@ class SimComparison(Comparison):
                         "simulated": True, "partitioner": self.partitioner,
                         "estimator": self.estimator,
                         "idle core while runnable": stats["idle_while_runnable"],
+                        "policy failures": stats["policy_failures"],
                         "simulation wall ms": stats["wall_ms"]})
             out.append(row)
         return out

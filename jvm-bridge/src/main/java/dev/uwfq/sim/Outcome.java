@@ -40,10 +40,6 @@ final class Outcome {
     this.recordLaunches = recordLaunches;
   }
 
-  void stageSubmitted(StageRun s, double now) {
-    // Recorded at its end, with both times.
-  }
-
   void stageEnded(StageRun s, double now) {
     stages.append("S\t").append(s.logicalJob().id).append('\t').append(s.jobId).append('\t')
         .append(s.stageId).append('\t').append(s.durations.length).append('\t')

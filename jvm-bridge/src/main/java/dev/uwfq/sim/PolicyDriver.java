@@ -43,10 +43,6 @@ final class PolicyDriver {
     host.submitted(s.info, cores, ms(now));
   }
 
-  void taskStarted(StageRun s, double now) {
-    // The policies learn from task ends; a launch changes only the running counts they are shown.
-  }
-
   void taskEnded(StageRun s, double runMs, double now) {
     long run = Math.round(runMs);
     long at = ms(now);

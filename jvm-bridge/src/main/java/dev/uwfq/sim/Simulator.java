@@ -108,8 +108,8 @@ final class Simulator {
     }
     out.makespanMs = now;
     out.policyFailures = policy.failures();
-    for (StageRun s : active) {
-      throw new IllegalStateException("stage " + s.stageId + " never completed");
+    if (!active.isEmpty()) {
+      throw new IllegalStateException("stage " + active.get(0).stageId + " never completed");
     }
     return out;
   }
@@ -132,7 +132,6 @@ final class Simulator {
   private void submit(StageRun s) {
     active.add(s);
     pendingTasks += s.durations.length;
-    out.stageSubmitted(s, now);
     policy.submitted(s, now);
   }
 
@@ -206,7 +205,6 @@ final class Simulator {
     taskStartMs[core] = now;
     out.busyCoreMs += duration;
     out.launched(s, core, now, duration);
-    policy.taskStarted(s, now);
     push(now + duration, TASK_END, core);
   }
 }

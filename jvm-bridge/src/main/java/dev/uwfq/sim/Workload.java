@@ -68,20 +68,6 @@ final class Workload {
     return sb.toString();
   }
 
-  double totalWorkMs() {
-    double sum = 0;
-    for (LogicalJob l : jobs) {
-      for (SparkJob j : l.sparkJobs) {
-        for (double[] stage : j.stages) {
-          for (double d : stage) {
-            sum += d;
-          }
-        }
-      }
-    }
-    return sum;
-  }
-
   /** A workload holding only {@code job}, arriving at time 0: its isolated run. */
   Workload alone(LogicalJob job) {
     Workload w = new Workload();
