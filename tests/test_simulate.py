@@ -151,6 +151,17 @@ def test_paper_trace_uwfq_serves_the_fastest_80_percent_far_faster_than_fair():
     assert fast80["uwfq"] < 0.5 * fast80["fair"], fast80
 
 
+@pytest.mark.xfail(strict=False, reason="regression since 1a30f17 (self-clocked uwfq): small "
+                   "jobs of returning users wait 10-15 s; see docs/paper-comparison.md")
+def test_paper_trace_uwfq_keeps_deadlines_close_to_ujf_like_cfq():
+    # The paper: uwfq's DVR 0.48 / 0.60 against fair's 10.6 / 11.5; cfq's 0.44 / 0.60.
+    workload = load_workload("hetero_macro")
+    result = simulate(workload, ["fair", "ujf", "cfq", "uwfq"], partitioner=True, isolated=False)
+    table = policy_rows(result, seed=0, partitioner=True)
+    dvr = {p: table[p]["Total DVR"] for p in ("fair", "cfq", "uwfq")}
+    assert dvr["uwfq"] < 0.1 * dvr["fair"] and dvr["uwfq"] < 3 * dvr["cfq"] + 0.5, dvr
+
+
 def test_build_batch_keeps_the_workload_whole():
     workload = load_workload("hetero_macro")
     for partitioner in (False, True):
