@@ -70,6 +70,7 @@ def test_results_have_the_papers_columns_and_dvr_against_ujf(comparison, tmp_pat
     assert fifo["Total violations"] + fifo["Total gains"] == 6  # every job compared once
     assert rows["ujf"]["Total DVR"] is None and rows["ujf"]["Total violations"] is None
     assert fifo["scale"] == 0.2 and fifo["job size factor"] == pytest.approx(2 / 32 * 0.2)
+    assert fifo["cpu time"] > 0 and fifo["task scheduler delay"] >= 0
 
     paths = write_results(comparison, tmp_path)
     with (tmp_path / "tiny_run_data_avg.csv").open() as f:

@@ -52,6 +52,7 @@ class RunResult:
     outcomes: list[JobOutcome]
     total_time_s: float
     cpu_time_s: float
+    scheduler_delay_s: float | None = None  # mean wait from stage submission to its first task
     failures: list[str] = field(default_factory=list)
     measured_core_ms: dict[str, float] = field(default_factory=dict)  # mean per job class
     events: Any = None  # the recorder's DataFrame for this run, times relative to its start
@@ -197,7 +198,8 @@ class Replayer:
         tasks = events[events.kind == "TASK_END"]
         return RunResult(policy=policy, run=run_index, outcomes=outcomes,
                          total_time_s=max((o.finish_s for o in outcomes), default=0.0),
-                         cpu_time_s=float(tasks.run_ms.sum()) / 1000.0, failures=failures,
+                         cpu_time_s=float(tasks.run_ms.sum()) / 1000.0,
+                         scheduler_delay_s=_first_task_delay_s(events), failures=failures,
                          measured_core_ms=self._measured_sizes(tasks, ids),
                          events=_relative(events, t0_ms, ids))
 
@@ -228,6 +230,13 @@ class Replayer:
                 finish_s=(ends[job_id] - t0_ms) / 1000.0,
                 isolated_s=isolated(size) if isolated else None))
         return outcomes
+
+
+def _first_task_delay_s(events) -> float | None:
+    submitted = events[events.kind == "STAGE_SUBMITTED"].groupby("stage_id").time_ms.min()
+    first = events[events.kind == "TASK_START"].groupby("stage_id").time_ms.min()
+    delays = (first - submitted).dropna()
+    return float(delays.mean()) / 1000.0 if len(delays) else None
 
 
 def _relative(events, t0_ms: float, ids: dict[LogicalJob, str]):
