@@ -1,0 +1,198 @@
+"""The policy classes themselves (dev.uwfq.policy, no Spark scheduler involved), driven through
+py4j with a simulated clock: exact, deterministic checks of what the real-Spark tests only see
+through timing. Also identity, weights, the estimator, and bounded state over 100,000 jobs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from py4j.java_gateway import get_field
+
+from spark_uwfq._jar import jar_path
+
+
+@pytest.fixture(scope="module")
+def jvm(spark):
+    return spark.sparkContext._jvm
+
+
+class Driver:
+    """Feeds one policy events on a simulated clock (milliseconds)."""
+
+    def __init__(self, jvm, policy, cores=2, weights=""):
+        p = jvm.dev.uwfq.policy
+        config = p.PolicyConfig.defaults(cores).withWeights(p.Weights.of(weights, ""))
+        self.jvm = jvm
+        self.policy = p.Policies.create(policy, config)
+        self.infos = {}
+        self.now = 0
+        self.next_stage = 0
+
+    def submit(self, user, job, tasks=4, hint=-1, key=None):
+        info = getattr(self.jvm.dev.uwfq.policy, "SchedulingPolicy$TaskSetInfo")(
+            self.next_stage, 0, self.next_stage, user, job, key, hint, -1, tasks)
+        self.infos[self.next_stage] = info
+        self.policy.onTaskSetSubmitted(info, self.now)
+        self.next_stage += 1
+        return self.next_stage - 1
+
+    def task_ended(self, stage, run_ms):
+        self.now += 1
+        self.policy.onTaskEnded(stage, 0, run_ms, True, self.now)
+
+    def remove(self, stage):
+        del self.infos[stage]
+        self.policy.onTaskSetRemoved(stage, 0, self.now)
+
+    def order(self, running=None):
+        running = running or {}
+        views = self.jvm.java.util.ArrayList()
+        view_class = getattr(self.jvm.dev.uwfq.policy, "SchedulingPolicy$TaskSetView")
+        for stage, info in self.infos.items():
+            views.add(view_class(info, running.get(stage, 0), 1, None))
+        self.policy.order(views, self.now)
+        return [get_field(v, "info").stageId() for v in views]
+
+    def status(self):
+        return json.loads(self.policy.statusJson(self.now))
+
+
+def test_weights_split_the_queue_two_to_one(jvm):
+    d = Driver(jvm, "uwfq", weights="heavy:2,light:1")
+    light = [d.submit("light", f"l{i}", hint=1000) for i in range(3)]
+    heavy = [d.submit("heavy", f"h{i}", hint=1000) for i in range(3)]
+    # Virtual finishes: heavy 500, 1000, 1500; light 1000, 2000, 3000 (ties: earlier job).
+    assert d.order() == [heavy[0], light[0], heavy[1], heavy[2], light[1], light[2]]
+    users = {u["user"]: u for u in d.status()["users"]}
+    assert users["heavy"]["share"] == pytest.approx(2 * 2 / 3)
+    assert users["light"]["share"] == pytest.approx(2 / 3)
+
+
+def test_short_job_overtakes_the_same_users_long_job_but_not_other_users(jvm):
+    d = Driver(jvm, "uwfq")
+    long_job = d.submit("alice", "long", hint=10_000)
+    bob = d.submit("bob", "b1", hint=4_000)
+    for _ in range(4):
+        d.task_ended(long_job, 1000)  # alice got 4,000 core-ms of service
+    short = d.submit("alice", "short", hint=500)
+    order = d.order()
+    assert order.index(short) < order.index(long_job)
+    # Alice was charged what she used: her short job still comes after bob's job (4,000 + 500
+    # > 4,000), which a scheduler that charged only at job end would not do.
+    assert order == [bob, short, long_job]
+
+
+def test_an_over_estimate_is_given_back_at_the_real_end(jvm):
+    d = Driver(jvm, "uwfq")
+    big = d.submit("alice", "big", tasks=1, hint=50_000)
+    d.task_ended(big, 1000)
+    d.remove(big)
+    d.policy.onLogicalJobEnded("big", d.now)
+    nxt = d.submit("alice", "next", hint=1000)
+    bob = d.submit("bob", "b", hint=3000)
+    deadlines = {j["job"]: j["deadline"] for j in d.status()["jobs"]}
+    assert deadlines["next"] < deadlines["b"]  # alice paid 1,000, not 50,000
+    assert d.order() == [nxt, bob]
+
+
+def test_estimates_grow_from_observed_task_times(jvm):
+    d = Driver(jvm, "uwfq")
+    s = d.submit("alice", "j", tasks=10, hint=1000)
+    d.task_ended(s, 800)
+    d.task_ended(s, 800)
+    job = d.status()["jobs"][0]
+    assert job["estimate_ms"] == pytest.approx(1600 + 8 * 800)
+    assert job["remaining_tasks"] == 8
+
+
+@pytest.mark.parametrize("policy, expected", [
+    ("fifo", ["a1", "b1", "a2"]),
+    ("fair", ["b1", "a2", "a1"]),  # fewest running: a1 runs 2, b1 and a2 none
+    ("ujf", ["b1", "a2", "a1"]),   # user b runs nothing, user a runs 2
+])
+def test_baselines_order(jvm, policy, expected):
+    d = Driver(jvm, policy)
+    stages = {name: d.submit(user, name) for user, name in (("a", "a1"), ("b", "b1"), ("a", "a2"))}
+    names = {v: k for k, v in stages.items()}
+    assert [names[s] for s in d.order(running={stages["a1"]: 2})] == expected
+
+
+def test_order_is_deterministic_on_ties(jvm):
+    d = Driver(jvm, "uwfq")
+    for i in range(20):
+        d.submit(f"u{i % 4}", f"j{i}", hint=1000)
+    first = d.order()
+    assert len(set(first)) == 20
+    assert all(d.order() == first for _ in range(3))
+
+
+def test_identity_rules(jvm):
+    ident = jvm.dev.uwfq.identity.Identity
+
+    def of(**props):
+        p = jvm.java.util.Properties()
+        for k, v in props.items():
+            p.setProperty(k.replace("__", "."), v)
+        i = ident.of(p, 7, "anon")
+        return i.user(), i.logicalJob(), i.jobKey(), i.costHintMs()
+
+    op = ("SparkConnect_OperationTag_User_carol_Session_0b9b1a1e-5a1e-4a43-9c2b-111111111111"
+          "_Operation_3c1a2b5e-0000-4000-8000-222222222222")
+    client = "SparkConnect_SessionTag_User_mallory_Session_x_Tag_mine"
+    assert of() == ("anon", "spark-job-7", None, -1)
+    assert of(spark__job__tags=f"{client},{op}")[0] == "carol"
+    assert of(spark__job__tags=client)[0] == "anon"  # a client's own tag never names the user
+    assert of(uwfq__user="alice", spark__job__tags=op)[0] == "alice"
+    assert of(uwfq__jobId="j1", spark__jobGroup__id="g")[1] == "j1"
+    assert of(spark__jobGroup__id="g", spark__sql__execution__root__id="4")[1] == "group:g"
+    assert of(spark__sql__execution__root__id="4", spark__sql__execution__id="9",
+              spark__job__tags="spark-session-abc-execution-root-id-4")[1] == "sql:4"
+    assert of(spark__job__description="daily")[2] == "desc:daily"
+    assert of(uwfq__jobKey="etl", uwfq__costHintMs="2500.0")[2:] == ("etl", 2500)
+    assert of(uwfq__costHintMs="soon")[3] == -1
+
+
+def test_weights_parse_leniently_and_file_reloads(jvm, tmp_path):
+    w = jvm.dev.uwfq.policy.Weights
+    parsed = w.parse("alice:2, bob:x, :3, carol:-1, dave:0.5", "test")
+    assert dict(parsed) == {"alice": 2.0, "dave": 0.5}
+    f = tmp_path / "weights.properties"
+    f.write_text("alice=3\n")
+    weights = w.of("alice:2", str(f))
+    assert weights.of("alice") == 3.0 and weights.of("nobody") == 1.0
+    f.write_text("alice=5\nbob=oops\n")
+    os.utime(f, (1, 1))  # a different modification time
+    assert not weights.refresh(500)  # checked at most once a second
+    assert weights.refresh(5000)
+    assert weights.of("alice") == 5.0 and weights.of("bob") == 1.0
+
+
+def test_history_estimator(jvm):
+    e = jvm.dev.uwfq.estimate.HistoryEstimator(1000.0, 2)
+    assert e.estimate("k", 300, -1).source() == "hint"
+    assert e.estimate("k", -1, -1).source() == "default"
+    e.onJobCompleted("k", 4000.0, 1000)
+    assert e.estimate("k", -1, -1).coreMs() == 4000.0
+    assert e.estimate("k", -1, 2000).coreMs() == 8000.0  # scaled by input bytes
+    e.onJobCompleted("k2", 1.0, -1)
+    e.onJobCompleted("k3", 1.0, -1)
+    assert e.size() == 2  # bounded: the least recently used key is forgotten
+
+
+def test_state_stays_bounded_over_100000_jobs():
+    import pyspark
+
+    cp = os.pathsep.join([jar_path(), str(Path(pyspark.__file__).parent / "jars" / "*")])
+    out = subprocess.run(["java", "-cp", cp, "dev.uwfq.bench.Soak", "uwfq", "100000", "1000"],
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    fields = dict(line.split("\t", 1) for line in out.strip().splitlines())
+    end = json.loads(fields["status"])
+    # While running: what lingers is ~10 s of jobs (one per 7 ms) plus the active users.
+    assert int(fields["max_tracked"]) < 3000
+    assert end["jobs"] == [] and end["users"] == []
+    assert end["task_sets"] == 0 and end["lingering_jobs"] == 0
