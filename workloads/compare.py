@@ -105,7 +105,7 @@ def compare_policies(workload: Workload, policies: list[str], scaling: Scaling, 
             overhead = replayer.calibrate()
             isolated = replayer.measure_isolated()
             log(f"{policy}: job overhead {overhead:.0f} core-ms; alone: "
-                + ", ".join(f"{ms:.0f} core-ms in {s:.2f} s" for ms, s in isolated.points))
+                + ", ".join(f"{ms:.3g} core-ms in {s:.2f} s" for ms, s in isolated.points))
             results = []
             for i in range(runs):
                 result = replayer.run(policy, i, isolated)

@@ -97,6 +97,9 @@ def paper_rows(name: str) -> dict[str, dict]:
     return {}
 
 
+MAX_USER_COLUMNS = 8  # past this many users (the trace has 27), per-user means stay in the CSV
+
+
 def table_columns(comparison: Comparison) -> list[tuple[str, str]]:
     """(header, results column) pairs for the printed table."""
     cols = [("mean RT", "average response time"),
@@ -105,8 +108,9 @@ def table_columns(comparison: Comparison) -> list[tuple[str, str]]:
     classes = list(dict.fromkeys(e.class_label for e in comparison.workload.entries))
     if len(classes) > 1:
         cols += [(f"{c} RT", f"{c}_ average response time") for c in classes]
-    cols += [(f"{u.name} RT", f"{user_prefix(u.name)}average response time")
-             for u in comparison.workload.users]
+    if len(comparison.workload.users) <= MAX_USER_COLUMNS:
+        cols += [(f"{u.name} RT", f"{user_prefix(u.name)}average response time")
+                 for u in comparison.workload.users]
     cols += [("DVR", "Total DVR"), ("violations", "Total violations")]
     return cols
 
