@@ -233,6 +233,29 @@ def test_learned_estimate_sizes_a_recurring_job(spark, skewed_parquet, log):
     assert learned.tasks == max(2, round(learned.estimate_ms / TARGET_MS))
 
 
+def test_without_aqe_the_counts_hold_too(spark, skewed_parquet, log):
+    spark.conf.set("spark.sql.adaptive.enabled", "false")
+    try:
+        with uwfq.job(spark, key="no-aqe") as job_id, partitioner.target_tasks(spark, 5):
+            spark.read.parquet(skewed_parquet).groupBy("k").count().collect()
+    finally:
+        spark.conf.unset("spark.sql.adaptive.enabled")
+    counts, _ = _stages(log.drain(), job_id)
+    scan, reduce = sorted(counts)[-2:]
+    assert (counts[scan], counts[reduce]) == (5, 5)
+
+
+def test_a_source_that_is_not_a_file_scan_is_left_alone(spark, log):
+    with uwfq.job(spark, key="range", cost_hint_ms=20 * TARGET_MS) as job_id:
+        spark.range(0, 1000, numPartitions=3).selectExpr("id % 5 AS k") \
+            .write.format("noop").mode("overwrite").save()
+    counts, _ = _stages(log.drain(), job_id)
+    assert list(counts.values()) == [3]
+    (decision,) = partitioner.decisions(spark).itertuples()
+    assert decision.scans_left_alone == 1 and decision.tasks == 20
+    assert "Range" in decision.detail and "not a file scan" in decision.detail
+
+
 def test_task_count_bounds(spark):
     count = spark._jvm.dev.uwfq.partition.TaskCount
     assert count.forEstimate(100, 500, 2, 1000) == 2  # at least one task per core

@@ -12,6 +12,10 @@ import org.apache.spark.sql.catalyst.plans.physical.Partitioning;
 import org.apache.spark.sql.catalyst.plans.physical.RangePartitioning;
 import org.apache.spark.sql.classic.SparkSession;
 import org.apache.spark.sql.execution.FileSourceScanExec;
+import org.apache.spark.sql.execution.LocalTableScanExec;
+import org.apache.spark.sql.execution.adaptive.QueryStageExec;
+import org.apache.spark.sql.execution.exchange.Exchange;
+import org.apache.spark.sql.execution.exchange.ReusedExchangeExec;
 import org.apache.spark.sql.execution.ListingPartition;
 import org.apache.spark.sql.execution.ScanFileListing;
 import org.apache.spark.sql.execution.SparkPlan;
@@ -58,7 +62,12 @@ final class PlanPartitioner {
     }
     List<FileSourceScanExec> scans = new ArrayList<>();
     List<ShuffleExchangeExec> shuffles = new ArrayList<>();
-    collect(plan, scans, shuffles);
+    List<SparkPlan> otherSources = new ArrayList<>();
+    boolean stagePlan = collect(plan, scans, shuffles, otherSources) || plan instanceof Exchange;
+    if (!setShuffles && stagePlan) {
+      // One stage of an AQE plan: the preparation pass saw the whole plan and noted its sources.
+      otherSources.clear();
+    }
     scans.removeIf(s -> s.relation().options().contains(SPLIT_OPTION));
     int defaultShuffle = conf.numShufflePartitions();
     boolean bucketed = false;
@@ -69,7 +78,7 @@ final class PlanPartitioner {
       shuffles.clear();
     }
     shuffles.removeIf(e -> !defaultShuffle(e, defaultShuffle));
-    if (scans.isEmpty() && shuffles.isEmpty()) {
+    if (scans.isEmpty() && shuffles.isEmpty() && otherSources.isEmpty()) {
       return plan;
     }
 
@@ -107,6 +116,10 @@ final class PlanPartitioner {
         note(detail, "scan " + describe(s) + " left alone: " + why);
       }
     }
+    for (SparkPlan source : otherSources) {
+      leftAlone++;
+      note(detail, source.nodeName() + " left alone: not a file scan");
+    }
     if (!shuffles.isEmpty()) {
       note(detail, shuffles.size() + " shuffle(s) " + defaultShuffle + " -> " + tasks
           + " partitions");
@@ -121,17 +134,28 @@ final class PlanPartitioner {
     return result;
   }
 
-  private static void collect(SparkPlan plan, List<FileSourceScanExec> scans,
-                              List<ShuffleExchangeExec> shuffles) {
+  /** Gathers file scans, shuffles and other sources; true when the plan holds query stages. */
+  private static boolean collect(SparkPlan plan, List<FileSourceScanExec> scans,
+                                 List<ShuffleExchangeExec> shuffles, List<SparkPlan> others) {
     if (plan instanceof FileSourceScanExec s) {
       scans.add(s);
-    } else if (plan instanceof ShuffleExchangeExec e) {
-      shuffles.add(e);
+      return false;
     }
+    if (plan instanceof QueryStageExec) {
+      return true;
+    }
+    if (plan instanceof ShuffleExchangeExec e) {
+      shuffles.add(e);
+    } else if (plan.children().isEmpty() && !(plan instanceof ReusedExchangeExec)
+        && !(plan instanceof LocalTableScanExec)) {
+      others.add(plan);  // a source whose partitioning is its own (range, RDD, cache, DSv2...)
+    }
+    boolean stages = false;
     Iterator<SparkPlan> children = plan.children().iterator();
     while (children.hasNext()) {
-      collect(children.next(), scans, shuffles);
+      stages |= collect(children.next(), scans, shuffles, others);
     }
+    return stages;
   }
 
   /** A shuffle Spark added for a required distribution with its default count: ours to size. */
