@@ -168,7 +168,9 @@ def machine() -> dict:
 
     return {"platform": platform.platform(), "python": platform.python_version(), "cpu": cpu,
             "cores": os.cpu_count(), "java": java.splitlines()[0] if java else "?",
-            "pyspark": pyspark.__version__}
+            "pyspark": pyspark.__version__,
+            # Other processes compete for the cores: the end-to-end figures are as noisy as this.
+            "load_average_1m": round(os.getloadavg()[0], 2)}
 
 
 def commit() -> str:
@@ -201,6 +203,9 @@ def markdown(result: dict) -> str:
     lines += ["", f"- uwfq vs no plugin: {e['overhead_vs_none_pct']:+.2f}% (trimmed mean), "
               f"{e['median_overhead_vs_none_pct']:+.2f}% (median)",
               f"- uwfq vs plugin off: {e['overhead_vs_off_pct']:+.2f}% (trimmed mean)",
+              "- each configuration is its own driver JVM; on a shared machine their per-job "
+              "times differ by several percent run to run whatever the configuration, so the "
+              "line below, measured inside the JVM, is the plugin's cost proper",
               f"- time inside the plugin on Spark's scheduling path (submissions + order "
               f"rounds, measured in the JVM): {e['plugin_us_per_job']:.1f} us per job = "
               f"{100 * e['plugin_us_per_job'] / 1000 / e['median_ms_per_job']['none']:.3f}% "
