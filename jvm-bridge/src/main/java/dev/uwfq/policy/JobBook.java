@@ -110,8 +110,8 @@ final class JobBook {
   Job submit(TaskSetInfo info, long nowMs, boolean[] joined) {
     config.weights().refresh(nowMs);
     String userName = info.user() == null ? config.defaultUser() : info.user();
-    User user = users.computeIfAbsent(userName, n -> new User(n, config.weights().of(n)));
-    user.weight = config.weights().of(userName);
+    User user = users.computeIfAbsent(userName, n -> new User(n, config.weights().weightOf(n)));
+    user.weight = config.weights().weightOf(userName);
     String jobId = info.logicalJob() == null ? "spark-job-" + info.sparkJobId() : info.logicalJob();
     Job job = jobs.get(jobId);
     joined[0] = false;

@@ -41,7 +41,9 @@ public final class Weights {
     return w;
   }
 
-  public double of(String user) {
+  // Not an overload of the static of(): py4j cannot call a static method whose name an instance
+  // method shares.
+  public double weightOf(String user) {
     Double w = weights.get(user);
     return w == null ? 1.0 : w;
   }
