@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
+import spark_uwfq
 from spark_uwfq.session import local_session, prepare_local_environment
 
 # Before any test imports pyspark and starts a JVM.
 prepare_local_environment()
+# One py4j gateway JVM serves every session of this process, and py4j resolves classes with
+# the loader it was launched with. A module whose first session ran without the plugin would
+# leave the bridge classes (dev.uwfq.*) invisible to py4j for every later module, so the
+# gateway always starts with the jar on its classpath (the plugin itself stays opt-in).
+os.environ.setdefault("PYSPARK_SUBMIT_ARGS", f"--jars {spark_uwfq.jar_path()} pyspark-shell")
 
 
 @pytest.fixture(scope="module")
