@@ -151,8 +151,6 @@ def test_paper_trace_uwfq_serves_the_fastest_80_percent_far_faster_than_fair():
     assert fast80["uwfq"] < 0.5 * fast80["fair"], fast80
 
 
-@pytest.mark.xfail(strict=False, reason="regression since 1a30f17 (self-clocked uwfq): small "
-                   "jobs of returning users wait 10-15 s; see docs/paper-comparison.md")
 def test_paper_trace_uwfq_keeps_deadlines_close_to_ujf_like_cfq():
     # The paper: uwfq's DVR 0.48 / 0.60 against fair's 10.6 / 11.5; cfq's 0.44 / 0.60.
     workload = load_workload("hetero_macro")

@@ -10,13 +10,17 @@ import java.util.List;
  * consistent however the book changes later. Subclasses choose the keys.
  */
 abstract class BasePolicy implements SchedulingPolicy {
-  /** Keys first, then: earlier logical job, earlier Spark job, earlier stage, earlier attempt. */
+  /** Keys (primary, secondary, tertiary) first, then: earlier logical job, earlier Spark job, earlier stage, earlier attempt. */
   static final Comparator<TaskSetView> BY_KEYS = (a, b) -> {
     int c = Double.compare(a.primary, b.primary);
     if (c != 0) {
       return c;
     }
     c = Double.compare(a.secondary, b.secondary);
+    if (c != 0) {
+      return c;
+    }
+    c = Double.compare(a.tertiary, b.tertiary);
     if (c != 0) {
       return c;
     }

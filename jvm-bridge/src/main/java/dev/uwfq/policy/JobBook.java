@@ -82,6 +82,7 @@ final class JobBook {
     double localTime;
     double lastV;
     boolean seen;
+    double servedMs; // task run time received so far (ujf breaks ties on it)
 
     User(String name, double weight) {
       this.name = name;
@@ -161,6 +162,7 @@ final class JobBook {
     Job job = ts.job;
     double run = Math.max(0, runMs);
     job.usedMs += run;
+    job.user.servedMs += run;
     if (!successful) {
       return job; // a failed task is retried: its time is used, the remaining count stays
     }

@@ -78,6 +78,7 @@ public interface SchedulingPolicy {
     // Sort keys, written by the policy in one pass before it sorts.
     double primary;
     double secondary;
+    double tertiary;
     long arrival;
 
     public TaskSetView(TaskSetInfo info, int runningTasks, int pendingTasks, Object handle) {

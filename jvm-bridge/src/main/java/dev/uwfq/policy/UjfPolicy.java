@@ -8,6 +8,10 @@ import java.util.Map;
  * User job fairness, as one FAIR pool per user with FAIR inside: the user with the fewest
  * running tasks per unit of weight first, then inside that user the task set with the fewest
  * running tasks. The fairness reference the paper's deadline metrics compare against.
+ *
+ * <p>Users tied on running tasks per weight go least-served first. On few cores such ties are
+ * the common case (a user whose one task just ended has 0 running, like a waiting user), and
+ * breaking them by job age handed the freed core straight back to the user who had it.
  */
 public final class UjfPolicy extends BasePolicy {
   private final Map<JobBook.User, int[]> runningByUser = new HashMap<>();
@@ -36,6 +40,7 @@ public final class UjfPolicy extends BasePolicy {
   void keys(TaskSetView v, JobBook.TaskSet ts, long nowMs) {
     JobBook.User u = ts.job.user;
     v.primary = runningByUser.get(u)[0] / u.weight;
-    v.secondary = v.runningTasks;
+    v.secondary = u.servedMs / u.weight;
+    v.tertiary = v.runningTasks;
   }
 }

@@ -58,9 +58,9 @@ public final class UwfqPolicy extends BasePolicy {
     JobBook.User u = job.user;
     touch(u, u.jobs.size());
     u.start += runMs / u.weight;
-    if (grew) {
-      job.localDeadline = job.localStart + job.estimateMs;
-    }
+    // A grown estimate lengthens the chain (later deadlines move out) but keeps the job's
+    // place among its user's jobs: re-sorting it behind the user's later jobs starved
+    // half-run jobs whose first tasks were the largest splits.
     rechain(u);
   }
 
@@ -99,6 +99,11 @@ public final class UwfqPolicy extends BasePolicy {
   }
 
   private void rechain(JobBook.User u) {
+    // Credit for service not received stays bounded while the user is active too, not only when
+    // it (re)joins: a user whose jobs could not use their share (few tasks, stage boundaries)
+    // must not bank it and later starve everyone with a burst of hundreds of tasks.
+    double active = Math.max(book.activeWeight(), u.weight);
+    u.start = Math.max(u.start, v - book.config.graceMs() * book.cores / active);
     u.jobs.sort(BY_LOCAL_DEADLINE);
     double cursor = u.start;
     for (JobBook.Job j : u.jobs) {
