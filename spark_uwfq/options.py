@@ -118,8 +118,6 @@ OPTIONS: tuple[Option, ...] = (
     Option("default_cost_ms", "spark.uwfq.defaultCostMs", 1000, "a positive integer",
            _positive_int,
            "Estimate (core-ms) for a job with no hint and no history."),
-    Option("ui", "spark.uwfq.ui", True, "true or false", _bool,
-           "Add a UWFQ tab to the Spark UI."),
     Option("grace_ms", "spark.uwfq.graceMs", 3000, "a non-negative integer", _non_negative_int,
            "uwfq: how long (ms) a user who went idle keeps its place in virtual time; also "
            "bounds the credit a user banks by using less than its share."),

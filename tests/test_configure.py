@@ -59,7 +59,6 @@ def test_configure_rejects_unknown_option_with_suggestion():
         ("weights", "alice=2", "'alice:2,bob:1'"),
         ("weights", {"alice": 0}, "positive numbers"),
         ("default_user", "", "a non-empty user name"),
-        ("ui", "maybe", "true or false"),
     ],
 )
 def test_configure_rejects_bad_values(name, value, expected):
