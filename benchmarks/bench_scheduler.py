@@ -21,7 +21,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from spark_uwfq.provenance import git_commit, machine_info  # noqa: E402
 RESULTS = ROOT / "benchmarks" / "results"
 CONFIGS = ("uwfq", "off", "none")
 
@@ -155,33 +155,10 @@ def ordering(sizes: str) -> list[dict]:
 
 
 def machine() -> dict:
-    cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
     import pyspark
 
-    return {"platform": platform.platform(), "python": platform.python_version(), "cpu": cpu,
-            "cores": os.cpu_count(), "java": java.splitlines()[0] if java else "?",
-            "pyspark": pyspark.__version__,
-            # Other processes compete for the cores: the end-to-end figures are as noisy as this.
-            "load_average_1m": round(os.getloadavg()[0], 2)}
-
-
-def commit() -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                              cwd=ROOT, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, cwd=ROOT).stdout.strip()
-        return head + ("+uncommitted-changes" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
+    return machine_info(java=java.splitlines()[0] if java else "?", pyspark=pyspark.__version__)
 
 
 def markdown(result: dict) -> str:
@@ -226,7 +203,7 @@ def main() -> int:
 
     prepare_local_environment()
     result = {"time": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-              "machine": machine(), "commit": commit(), "ordering": ordering(args.sizes)}
+              "machine": machine(), "commit": git_commit(), "ordering": ordering(args.sizes)}
     result["end_to_end"] = end_to_end(args.jobs)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "bench_scheduler.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ from statistics import median
 
 import spark_uwfq as uwfq
 from spark_uwfq.events import EventLog
+from spark_uwfq.provenance import git_commit
 from spark_uwfq.session import local_session
 from workloads.spark_jobs import SESSION_CONF, LoopJobs
 
@@ -44,13 +44,6 @@ def measure(spark, jobs, log, size_ms, hint_ms=None):
     return {"cost_ms": cost, "tasks": len(runs), "median_task_ms": median(runs),
             "max_task_ms": max(runs), "wall_s": round(wall_s, 2)}
 
-
-def git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def main() -> None:

@@ -15,12 +15,12 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from spark_uwfq.provenance import git_commit  # noqa: E402
 from spark_uwfq.simulate.runner import simulate  # noqa: E402
 from workloads import load_workload  # noqa: E402
 
@@ -29,13 +29,6 @@ SCENARIOS = ("2_large_2_small_users", "2_power_2_small_users", "4_large_users",
 POLICIES = ["fifo", "fair", "ujf", "cfq", "uwfq"]
 RESULTS = Path(__file__).resolve().parent / "results"
 
-
-def git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                              timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 def main() -> int:

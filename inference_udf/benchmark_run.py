@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 import os
 import platform
-import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from spark_uwfq.provenance import cpu_model, git_commit
 
 
 def add_arguments(parser) -> None:
@@ -154,16 +155,8 @@ def _machine() -> dict:
     import torch
     import transformers
 
-    cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    info = {"platform": platform.platform(), "python": platform.python_version(), "cpu": cpu,
-            "cores": os.cpu_count(), "torch": torch.__version__,
+    info = {"platform": platform.platform(), "python": platform.python_version(),
+            "cpu": cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__,
             "transformers": transformers.__version__, "torch_threads": torch.get_num_threads()}
     if torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name()
@@ -171,12 +164,8 @@ def _machine() -> dict:
 
 
 def _git() -> dict:
-    def git(*cmd):
-        return subprocess.run(["git", *cmd], capture_output=True, text=True, timeout=10).stdout.strip()
-    try:
-        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain"))}
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
+    commit = git_commit()
+    return {"commit": commit.split("+")[0], "dirty": commit.endswith("+uncommitted-changes")}
 
 
 def _write(base: Path, result: dict, table: str) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import csv
 import json
 import platform
-import subprocess
 from pathlib import Path
 
 from spark_uwfq.metrics import SCHEDULER_NAMES, user_prefix
+from spark_uwfq.provenance import git_commit
 from workloads.compare import Comparison
 from workloads.loader import SCENARIOS
 
@@ -59,7 +59,7 @@ def _meta(comparison: Comparison) -> dict:
         "workload": comparison.workload.name, "source": comparison.workload.source,
         "scale": s.scale, "cores": s.cores, "paper_cores": 32, "job_size_factor": s.size_factor,
         "burn_clock": "cpu" if s.cpu_time else "wall",
-        "seed": comparison.seed, "git_commit": _git_commit(),
+        "seed": comparison.seed, "git_commit": git_commit(),
         "machine": {"platform": platform.platform(), "python": platform.python_version(),
                     "pyspark": pyspark.__version__, "cpus": _cpus()},
         "policies": {r.policy: {
@@ -72,13 +72,6 @@ def _meta(comparison: Comparison) -> dict:
         } for r in comparison.results},
     }
 
-
-def _git_commit() -> str | None:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                              timeout=10).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
 
 
 def _cpus() -> int:
