@@ -61,7 +61,7 @@ public final class UwfqPolicy extends BasePolicy {
     // A grown estimate lengthens the chain (later deadlines move out) but keeps the job's
     // place among its user's jobs: re-sorting it behind the user's later jobs starved
     // half-run jobs whose first tasks were the largest splits.
-    rechain(u);
+    rechain(u, w);
   }
 
   /** Brings the user's per-job virtual time to V; {@code jobs} is its job count since then. */
@@ -86,7 +86,7 @@ public final class UwfqPolicy extends BasePolicy {
     u.start = Math.max(u.start, v - book.config.graceMs() * book.cores / active);
     job.localStart = u.localTime - job.usedMs; // a continuation keeps what it already got
     job.localDeadline = job.localStart + job.estimateMs;
-    rechain(u);
+    rechain(u, active);
   }
 
   @Override
@@ -95,14 +95,15 @@ public final class UwfqPolicy extends BasePolicy {
     touch(u, u.jobs.size() + 1);
     // Its usage is already charged; dropping its remaining estimate gives an over-estimate back.
     job.deadline = Double.NaN;
-    rechain(u);
+    rechain(u, book.activeWeight());
   }
 
-  private void rechain(JobBook.User u) {
+  /** {@code activeWeight}: the sum of active users' weights, which the caller already has. */
+  private void rechain(JobBook.User u, double activeWeight) {
     // Credit for service not received stays bounded while the user is active too, not only when
     // it (re)joins: a user whose jobs could not use their share (few tasks, stage boundaries)
     // must not bank it and later starve everyone with a burst of hundreds of tasks.
-    double active = Math.max(book.activeWeight(), u.weight);
+    double active = Math.max(activeWeight, u.weight);
     u.start = Math.max(u.start, v - book.config.graceMs() * book.cores / active);
     u.jobs.sort(BY_LOCAL_DEADLINE);
     double cursor = u.start;
