@@ -67,25 +67,30 @@ def _heaviest_stage(runs):
     return max(runs, key=lambda stage: sum(runs[stage]))
 
 
-def _burn_job(spark, path):
-    return spark.read.parquet(path).selectExpr("k", BURN).groupBy("k").sum("v")
+def _burn_job(spark, path, burn=BURN):
+    return spark.read.parquet(path).selectExpr("k", burn).groupBy("k").sum("v")
+
+
+# Heavy enough that even a fast, warm machine needs several target-sized tasks for it, so the
+# partitioner's count is visibly above the plain scan's.
+HEAVY_BURN = BURN.replace("sequence(1, 150)", "sequence(1, 600)")
 
 
 def test_calibrated_job_tasks_take_about_the_target(spark, skewed_parquet, log):
     # Warm the JIT first: a cold first run costs more per row than the runs that follow.
-    _burn_job(spark, skewed_parquet).collect()
+    _burn_job(spark, skewed_parquet, HEAVY_BURN).collect()
     log.drain()
     # Calibrate: without an estimate the partitioner leaves the job alone; its recorded run time
     # over all tasks is its cost.
     with uwfq.job(spark, key="calibrate") as plain_id:
-        _burn_job(spark, skewed_parquet).collect()
+        _burn_job(spark, skewed_parquet, HEAVY_BURN).collect()
     events = log.drain()
     plain_counts, plain_runs = _stages(events, plain_id)
     cost_ms = int(sum(sum(r) for r in plain_runs.values()))
     assert partitioner.decisions(spark).empty
 
     with uwfq.job(spark, key="calibrated", cost_hint_ms=cost_ms) as job_id:
-        _burn_job(spark, skewed_parquet).collect()
+        _burn_job(spark, skewed_parquet, HEAVY_BURN).collect()
     counts, runs = _stages(log.drain(), job_id)
 
     expected = max(2, round(cost_ms / TARGET_MS))
