@@ -100,6 +100,22 @@ def test_an_over_estimate_is_given_back_at_the_real_end(jvm):
     assert d.order() == [nxt, bob]
 
 
+def test_a_continuation_keeps_its_place_among_its_users_jobs(jvm):
+    # A logical job is often two Spark jobs (AQE runs the shuffle map stage, then the result
+    # stage, as separate jobs). The second arrives after the first ended: it must come back to
+    # the place its job had, not behind every job its user submitted meanwhile, even when its
+    # estimate grew on slow first tasks. (Re-queueing it starved half-done jobs on real Spark.)
+    d = Driver(jvm, "uwfq")
+    first = d.submit("alice", "a0", tasks=4, hint=1000)
+    others = [d.submit("alice", f"a{i}", tasks=4, hint=1000) for i in range(1, 4)]
+    for _ in range(4):
+        d.task_ended(first, 600)  # 2,400 core-ms used: the estimate grew past the hint
+    d.remove(first)
+    d.policy.onLogicalJobEnded("a0", d.now)
+    result_stage = d.submit("alice", "a0", tasks=1, hint=1000)
+    assert d.order() == [result_stage, *others]
+
+
 def test_estimates_grow_from_observed_task_times(jvm):
     d = Driver(jvm, "uwfq")
     s = d.submit("alice", "j", tasks=10, hint=1000)

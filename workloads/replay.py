@@ -160,6 +160,8 @@ class Replayer:
                     t = InheritableThread(target=run_job, args=(entry, i), daemon=True)
                     t.start()
                     threads.append(t)
+                    _wait_until_submitted(self.spark.sparkContext,
+                                          LogicalJob(entry.user, entry.name, i).key, t)
 
             run_entry(entry, clock, start_job, seed=self.seed, time_scale=self.scaling.time_scale,
                       stopped=lambda: clock.stopped)
@@ -230,6 +232,21 @@ class Replayer:
                 finish_s=(ends[job_id] - t0_ms) / 1000.0,
                 isolated_s=isolated(size) if isolated else None))
         return outcomes
+
+
+def _wait_until_submitted(sc, group_key: str, thread, timeout_s: float = 30.0) -> None:
+    """Returns once the job group has a Spark job (or its thread ended, or after a timeout).
+
+    Jobs due at the same instant then reach Spark in their iteration order under every policy.
+    Raced threads would enter in a random order, and DVR, which compares each job with itself
+    under ujf, would then measure that shuffle rather than the policy.
+    """
+    tracker = sc.statusTracker()
+    deadline = time.monotonic() + timeout_s
+    while thread.is_alive() and time.monotonic() < deadline:
+        if len(tracker.getJobIdsForGroup(group_key)) > 0:
+            return
+        time.sleep(0.005)
 
 
 def _first_task_delay_s(events) -> float | None:

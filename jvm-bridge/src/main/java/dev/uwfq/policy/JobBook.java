@@ -49,7 +49,7 @@ final class JobBook {
     final List<Long> taskSetKeys = new ArrayList<>();
     // Fair-queue state (uwfq, cfq): per-user deadline and global virtual deadline.
     double localStart;
-    double localDeadline;
+    double localDeadline = Double.NaN; // NaN until it first joins
     double deadline = Double.NaN;
 
     Job(String id, String key, User user, long seq, long inputBytes) {

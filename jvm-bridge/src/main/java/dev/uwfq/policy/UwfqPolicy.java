@@ -84,8 +84,14 @@ public final class UwfqPolicy extends BasePolicy {
     }
     double active = Math.max(book.activeWeight(), u.weight);
     u.start = Math.max(u.start, v - book.config.graceMs() * book.cores / active);
-    job.localStart = u.localTime - job.usedMs; // a continuation keeps what it already got
-    job.localDeadline = job.localStart + job.estimateMs;
+    if (Double.isNaN(job.localDeadline)) {
+      job.localStart = u.localTime;
+      job.localDeadline = job.localStart + job.estimateMs;
+    }
+    // else a continuation (the next Spark job of a logical job that just ended, e.g. AQE's
+    // result stage): it keeps its place among its user's jobs. Re-queued at today's local
+    // time, and with an estimate grown on slow first tasks, it went behind every job its user
+    // had queued meanwhile, and a job with one tiny task left finished last.
     rechain(u, active);
   }
 
