@@ -119,8 +119,9 @@ OPTIONS: tuple[Option, ...] = (
            _positive_int,
            "Estimate (core-ms) for a job with no hint and no history."),
     Option("grace_ms", "spark.uwfq.graceMs", 3000, "a non-negative integer", _non_negative_int,
-           "uwfq: how long (ms) a user who went idle keeps its place in virtual time; also "
-           "bounds the credit a user banks by using less than its share."),
+           "uwfq: the most service (ms of the whole cluster) an active user banks by using "
+           "less than its share; also how long an idle user's state is kept once virtual time "
+           "has passed its virtual finish."),
     Option("job_linger_ms", "spark.uwfq.jobLingerMs", 10_000, "a non-negative integer",
            _non_negative_int,
            "How long (ms) an ended logical job is remembered, so that a later action of the "

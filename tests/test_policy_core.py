@@ -116,6 +116,44 @@ def test_a_continuation_keeps_its_place_among_its_users_jobs(jvm):
     assert d.order() == [result_stage, *others]
 
 
+def test_a_user_served_ahead_of_its_share_stays_in_virtual_time_until_its_finish(jvm):
+    # GPS: V is what each active user would have received. A short job served on every core
+    # ends before its virtual finish; dropping its user from V's active set at once let V run
+    # ahead of the two users who waited, who then held that gap as credit and made the next
+    # short job queue behind them. Offsets (virtual start - V) of the users who stay must sum
+    # to zero again once V passes the short job's finish.
+    d = Driver(jvm, "uwfq", cores=2)
+    left = {}
+    for user in ("p1", "p2"):
+        for i in range(4):
+            left[d.submit(user, f"{user}/{i}", tasks=8, hint=840)] = (f"{user}/{i}", 8)
+
+    def run_tasks(n):
+        for _ in range(n):
+            stage = d.order()[0]
+            d.task_ended(stage, 105)
+            job, tasks = left[stage]
+            left[stage] = (job, tasks - 1)
+            if tasks == 1:
+                d.remove(stage)
+                d.policy.onLogicalJobEnded(job, d.now)
+                del left[stage]
+
+    def offsets():
+        s = d.status()
+        return {u["user"]: u["virtual_start"] - s["virtual_time"] for u in s["users"]}
+
+    run_tasks(16)
+    left[d.submit("s", "s/0", tasks=4, hint=420)] = ("s/0", 4)
+    run_tasks(4)  # the short job first, on every core: it ends ahead of its fair share
+    assert "s/0" not in [j for j, _ in left.values()]
+    assert offsets()["s"] == pytest.approx(420 - 420 / 3)
+    run_tasks(16)
+    o = offsets()
+    assert o["s"] <= 0  # V has passed s's virtual finish
+    assert o["p1"] + o["p2"] == pytest.approx(0, abs=1)
+
+
 def test_estimates_grow_from_observed_task_times(jvm):
     d = Driver(jvm, "uwfq")
     s = d.submit("alice", "j", tasks=10, hint=1000)
@@ -124,6 +162,18 @@ def test_estimates_grow_from_observed_task_times(jvm):
     job = d.status()["jobs"][0]
     assert job["estimate_ms"] == pytest.approx(1600 + 8 * 800)
     assert job["remaining_tasks"] == 8
+
+
+def test_a_hint_is_trusted_until_the_job_has_used_it(jvm):
+    # File scans run their largest splits first, so early task times over-project.
+    d = Driver(jvm, "uwfq")
+    s = d.submit("alice", "j", tasks=10, hint=5000)
+    d.task_ended(s, 800)
+    d.task_ended(s, 800)  # projects 8,000, but 1,600 used is still within the hint
+    assert d.status()["jobs"][0]["estimate_ms"] == pytest.approx(5000)
+    for _ in range(5):
+        d.task_ended(s, 800)  # 5,600 used: the hint was too small after all
+    assert d.status()["jobs"][0]["estimate_ms"] == pytest.approx(5600 + 3 * 800)
 
 
 @pytest.mark.parametrize("policy, expected", [

@@ -173,7 +173,11 @@ final class JobBook {
     }
     double mean = job.usedMs / job.endedTasks;
     double projected = job.usedMs + job.remainingTasks * mean;
-    if (projected > job.estimateMs) {
+    // A hint is trusted until the job has used it all: a projection from the first tasks to end
+    // over-shoots on file scans, whose splits run largest first, and pushed hinted small jobs
+    // behind other users' work.
+    boolean trusted = "hint".equals(job.source) && job.usedMs < job.estimateMs;
+    if (projected > job.estimateMs && !trusted) {
       job.estimateMs = projected;
       grew[0] = true;
     }

@@ -4,8 +4,8 @@ import dev.uwfq.estimate.CostEstimator;
 import dev.uwfq.estimate.HistoryEstimator;
 
 /**
- * What every policy is built with. {@code graceMs}: how long a user who went idle keeps its
- * place in virtual time; {@code lingerMs}: how long an ended logical job is remembered so that
+ * What every policy is built with. {@code graceMs}: uwfq's bound on an active user's banked
+ * credit (ms of the whole cluster's service), and how long an idle user is kept; {@code lingerMs}: how long an ended logical job is remembered so that
  * a later action of the same block continues it (then its cost goes to history and it is
  * forgotten); {@code maxLingering}: a bound on those remembered jobs.
  */

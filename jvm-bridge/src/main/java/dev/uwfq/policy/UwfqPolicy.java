@@ -18,8 +18,10 @@ import java.util.Comparator;
  * <p>Improvements over the paper's runs: weights; estimates stamped synchronously at
  * submission; estimates that grow as observed task times show a job is bigger; and real
  * service reconciles virtual time (users are charged what their tasks really ran, as they end;
- * a job that ends below its estimate gives the rest back). A user's credit for having used less than its share is
- * bounded by {@code graceMs} of service, so idling never banks priority.
+ * a job that ends below its estimate gives the rest back). As in GPS, a user stays in V's
+ * active set until V reaches its virtual finish, even when its jobs ended sooner, and it
+ * (re)starts at max(V, its finish), so idling never banks priority; an active user's credit
+ * for using less than its share is bounded by {@code graceMs} of the cluster's service.
  */
 public final class UwfqPolicy extends BasePolicy {
   private static final Comparator<JobBook.Job> BY_LOCAL_DEADLINE =
@@ -45,7 +47,7 @@ public final class UwfqPolicy extends BasePolicy {
     // Self-clocked: V grows by the service the cluster really delivered, per unit of active
     // weight (under full load that is C / W per millisecond, as in GPS). V never runs ahead of
     // the cluster while cores sit idle or tasks run slower than planned.
-    double w = book.activeWeight();
+    double w = virtuallyActiveWeight();
     if (w > 0) {
       v += runMs / w;
     }
@@ -75,14 +77,12 @@ public final class UwfqPolicy extends BasePolicy {
     JobBook.User u = job.user;
     touch(u, u.jobs.size() - 1);
     if (u.jobs.size() == 1) {
-      if (!u.seen) {
-        u.seen = true;
-        u.start = v;
-      } else if (nowMs - u.idleSinceMs > book.config.graceMs()) {
-        u.start = Math.max(u.start, v); // WFQ: start = max(V, previous finish)
-      }
+      // WFQ: start = max(V, previous finish). An idle user banks nothing: it stayed in V's
+      // active set until V reached its finish, so time spent idle is not credit.
+      u.start = u.seen ? Math.max(u.start, v) : v;
+      u.seen = true;
     }
-    double active = Math.max(book.activeWeight(), u.weight);
+    double active = Math.max(virtuallyActiveWeight(), u.weight);
     u.start = Math.max(u.start, v - book.config.graceMs() * book.cores / active);
     if (Double.isNaN(job.localDeadline)) {
       job.localStart = u.localTime;
@@ -101,7 +101,31 @@ public final class UwfqPolicy extends BasePolicy {
     touch(u, u.jobs.size() + 1);
     // Its usage is already charged; dropping its remaining estimate gives an over-estimate back.
     job.deadline = Double.NaN;
-    rechain(u, book.activeWeight());
+    rechain(u, virtuallyActiveWeight());
+    if (book.activeWeight() == 0) {
+      // No work left anywhere: the GPS system drains, so V moves to the last virtual finish.
+      // (V is clocked by task ends; without this an idle cluster would hold users forever.)
+      for (JobBook.User other : book.users.values()) {
+        v = Math.max(v, other.finish);
+      }
+    }
+  }
+
+  /**
+   * The weight V is shared by: users with jobs, and users whose jobs ended before their
+   * virtual finish (they were served ahead of fair share). As in GPS, such a user stays in the
+   * active set until V reaches its finish. Dropping it at its real end let V run ahead of the
+   * users that had waited for it, who then held that gap as credit and made the next short
+   * job queue behind them.
+   */
+  private double virtuallyActiveWeight() {
+    double sum = 0;
+    for (JobBook.User u : book.users.values()) {
+      if (!u.jobs.isEmpty() || u.finish > v) {
+        sum += u.weight;
+      }
+    }
+    return sum;
   }
 
   /** {@code activeWeight}: the sum of active users' weights, which the caller already has. */
