@@ -13,7 +13,8 @@ from workloads.loader import parse_workload
 from workloads.replay import Scaling
 from workloads.spark_jobs import key_row_counts
 
-# alice bursts three big jobs; bob sends one small job a moment later. Under fifo bob waits
+# alice bursts three big jobs; bob sends one small job half a second later (at scale 0.25;
+# alice's jobs have all reached Spark by then, in order). Under fifo bob waits
 # for all of alice's; under uwfq he overtakes them at the next task boundary, and alice's
 # own jobs finish one after another (her share is not split among them).
 SCENARIO = [
@@ -22,7 +23,7 @@ SCENARIO = [
          "startTimeMs": 0, "poissonRateInMinutes": 0, "frequency": "PARA", "params": {}}]},
     {"user": "bob", "workloads": [
         {"workloadName": "small", "className": "Loop100", "totalIterations": 1,
-         "startTimeMs": 1000, "poissonRateInMinutes": 0, "frequency": "PARA", "params": {}}]},
+         "startTimeMs": 2000, "poissonRateInMinutes": 0, "frequency": "PARA", "params": {}}]},
 ]
 POLICIES = ["fifo", "uwfq"]
 SCALING = Scaling(scale=0.25, cores=2)
