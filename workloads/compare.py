@@ -102,7 +102,12 @@ def compare_policies(workload: Workload, policies: list[str], scaling: Scaling, 
         try:
             replayer = Replayer(spark, workload, scaling, seed=seed, log=log,
                                 progress_every_s=progress_every_s)
-            overhead = replayer.calibrate()
+            # Every policy's jobs must burn the same: keep the least overhead any session
+            # measured (a loaded machine inflates a measurement, never deflates it).
+            measured = replayer.calibrate()
+            overhead = min(measured, min((r.overhead_core_ms for r in comparison.results),
+                                         default=measured))
+            replayer.jobs.overhead_core_ms = overhead
             isolated = replayer.measure_isolated()
             log(f"{policy}: job overhead {overhead:.0f} core-ms; alone: "
                 + ", ".join(f"{ms:.3g} core-ms in {s:.2f} s" for ms, s in isolated.points))

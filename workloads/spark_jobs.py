@@ -97,7 +97,7 @@ class LoopJobs:
         burn = f"{UDF_NAME}(value, {nanos_per_row}L, {str(self.cpu_time).lower()}) AS v"
         return self.frame.selectExpr("key", burn).groupBy("key").sum("v").collect()
 
-    def calibrate(self, log: EventLog, samples: int = 5, warm_up_core_ms: float = 2_000) -> float:
+    def calibrate(self, log: EventLog, samples: int = 8, warm_up_core_ms: float = 2_000) -> float:
         """Measure the executor time of a job that burns nothing; later sizes subtract it.
 
         A fresh JVM runs its first jobs several times slower (class loading, JIT), so a few
