@@ -65,14 +65,15 @@ class LLMEngine:
 
     def step(self) -> list[Request]:
         """One engine iteration; returns the requests that finished in it."""
-        admitted = self.scheduler.schedule()
-        if admitted:
-            self._postprocess(admitted, self.runner.prefill(admitted))
-        finished = self.scheduler.retire()
-        running = self.scheduler.running
-        if running:
-            self._postprocess(running, self.runner.decode(running))
-            finished += self.scheduler.retire()
+        scheduler = self.scheduler
+        admitted = scheduler.schedule()
+        # Retiring (and compacting) is only needed when some request finished.
+        finished = []
+        if admitted and self._postprocess(admitted, self.runner.prefill(admitted)):
+            finished = scheduler.retire()
+        running = scheduler.running
+        if running and self._postprocess(running, self.runner.decode(running)):
+            finished += scheduler.retire()
         return finished
 
     def generate(self, prompts: Sequence[Sequence[int]],
@@ -85,9 +86,13 @@ class LLMEngine:
             self.step()
         return requests
 
-    def _postprocess(self, requests: Sequence[Request], logits) -> None:
+    def _postprocess(self, requests: Sequence[Request], logits) -> bool:
+        """Append each request's next token; True if any request finished."""
+        any_finished = False
         for request, token in zip(requests, sample(logits, requests)):
             append_token(request, token, self.stop_token_ids, self._detokenize)
+            any_finished = any_finished or request.finished
+        return any_finished
 
 
 def _eos_ids(model, tokenizer) -> list[int]:

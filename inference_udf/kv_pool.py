@@ -31,6 +31,13 @@ class KVSlotPool:
         self.slot_len = slot_len
         self.num_active = 0
         self.free_staging = list(range(num_slots - 1, num_decode_slots - 1, -1))
+        # Decode writes one token per slot per layer: through flat views of the buffers and a
+        # flat row index (slot, kv head, position), one index_copy_ per buffer instead of an
+        # advanced-indexing scatter. ``_row_base[slot, head]`` is the flat row of position 0.
+        self._flat_keys = [k.view(-1, head_dim) for k in self.keys]
+        self._flat_values = [v.view(-1, head_dim) for v in self.values]
+        heads = torch.arange(kv_heads, device=device)
+        self._row_base = (torch.arange(num_slots, device=device)[:, None] * kv_heads + heads) * slot_len
 
     @property
     def bytes_per_token(self) -> int:
@@ -95,19 +102,21 @@ class PrefillView:
 
 
 class DecodeView:
-    """One new token per active slot, each at its own position; attention reads the window
-    ``[:num_active, :, :width]`` (a view, no copy)."""
+    """One new token per active slot (slots ``0..B-1``), each at its own position; attention
+    reads the window ``[:B, :, :width]`` (a view, no copy)."""
 
     def __init__(self, pool: KVSlotPool, positions: torch.Tensor, width: int):
         self.pool = pool
-        self.positions = positions          # [B]
-        self.rows = torch.arange(positions.shape[0], device=positions.device)
+        self.batch = positions.shape[0]
+        # [B * kv_heads] flat rows, computed once per step and shared by every layer
+        self.flat_rows = (pool._row_base[:self.batch] + positions[:, None]).view(-1)
         self.width = width
 
     def update(self, key_states, value_states, layer_idx, *args, **kwargs):
         # key_states: [B, kv_heads, 1, head_dim]
-        keys, values = self.pool.keys[layer_idx], self.pool.values[layer_idx]
-        keys[self.rows, :, self.positions] = key_states[:, :, 0]
-        values[self.rows, :, self.positions] = value_states[:, :, 0]
-        batch = key_states.shape[0]
-        return keys[:batch, :, :self.width], values[:batch, :, :self.width]
+        pool, rows, batch = self.pool, self.flat_rows, self.batch
+        head_dim = key_states.shape[-1]
+        pool._flat_keys[layer_idx].index_copy_(0, rows, key_states.reshape(-1, head_dim))
+        pool._flat_values[layer_idx].index_copy_(0, rows, value_states.reshape(-1, head_dim))
+        return (pool.keys[layer_idx][:batch, :, :self.width],
+                pool.values[layer_idx][:batch, :, :self.width])

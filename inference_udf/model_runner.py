@@ -33,7 +33,8 @@ class ModelRunner:
         self.dtype = model.dtype
         self.pool = KVSlotPool(config.num_hidden_layers, num_decode_slots, num_staging_slots,
                                slot_len, kv_heads, head_dim, self.dtype, self.device)
-        self.masked = torch.finfo(self.dtype).min
+        self.masked = torch.tensor(torch.finfo(self.dtype).min, dtype=self.dtype, device=self.device)
+        self.zero = torch.zeros((), dtype=self.dtype, device=self.device)
         self.positions = torch.arange(slot_len, device=self.device)
 
     @torch.inference_mode()
@@ -44,11 +45,13 @@ class ModelRunner:
         for row, request in enumerate(requests):
             input_ids[row, :request.prompt_len] = torch.tensor(request.prompt_ids)
         input_ids = input_ids.to(self.device)
+        # Prompts are right-padded, so a plain causal mask already keeps every real token from
+        # seeing padding (padding only ever comes after it); one [1, 1, S, S] mask serves all
+        # rows. Padding rows compute garbage that is never read: their keys land past the
+        # prompt in the slot, and decode writes each position before it attends to it.
         key_pos = self.positions[:width]
-        # allowed: [B, S, S] = causal and the key is a real (not padding) token
-        allowed = (key_pos[None, :] <= key_pos[:, None])[None] & (key_pos < lengths[:, None])[:, None]
-        mask = self._additive(allowed)[:, None]                    # [B, 1, S, S]
-        position_ids = key_pos.expand(len(requests), width)         # [B, S]
+        mask = self._additive(key_pos[None, :] <= key_pos[:, None])[None, None]
+        position_ids = key_pos.expand(len(requests), width)   # [B, S]
         view = self.pool.prefill_view([r.slot for r in requests])
         hidden = self._hidden(input_ids, mask, position_ids, view)  # [B, S, H]
         last = hidden[torch.arange(len(requests), device=self.device), lengths - 1]
@@ -56,12 +59,14 @@ class ModelRunner:
 
     @torch.inference_mode()
     def decode(self, running: Sequence[Request]) -> torch.Tensor:
-        # The last sampled token of each request goes in at position num_tokens - 1.
-        input_ids = torch.tensor([[r.output_ids[-1]] for r in running], device=self.device)
-        lengths = [r.num_tokens for r in running]
-        positions = torch.tensor(lengths, device=self.device) - 1   # [B]
-        width = max(lengths)
-        mask = self._additive(self.positions[None, :width] <= positions[:, None])  # [B, W]
+        # One small tensor from Python per step: each request's last sampled token and the
+        # position it goes in at (num_tokens - 1). Attention reads exactly the longest active
+        # length, not the slot length.
+        state = torch.tensor([(r.output_ids[-1], r.num_tokens - 1) for r in running],
+                             device=self.device)
+        input_ids, positions = state[:, :1], state[:, 1]
+        width = max(r.num_tokens for r in running)
+        mask = torch.where(self.positions[:width] <= positions[:, None], self.zero, self.masked)
         view = self.pool.decode_view(positions, width)
         hidden = self._hidden(input_ids, mask[:, None, None, :], positions[:, None], view)
         return self.head(hidden[:, 0])
@@ -72,5 +77,4 @@ class ModelRunner:
         return out.last_hidden_state
 
     def _additive(self, allowed: torch.Tensor) -> torch.Tensor:
-        zeros = torch.zeros(allowed.shape, dtype=self.dtype, device=self.device)
-        return zeros.masked_fill_(~allowed, self.masked)
+        return torch.where(allowed, self.zero, self.masked)

@@ -54,6 +54,8 @@ class Scheduler:
     def schedule(self) -> list[Request]:
         """Promote staged requests, then admit waiting ones (FIFO, stopping at the first
         refusal) into free decode slots first, staging slots next. Returns those to prefill."""
+        if not self.waiting and not self.staged:      # the common decode-only step
+            return []
         self._promote()
         free = self.pool.free_decode_slots
         staging = len(self.pool.free_staging)
