@@ -1,6 +1,6 @@
-"""Run the batching benchmark end to end: load the model, run every method offline and online,
-check outputs against the sequential reference, print a table, write JSON and Markdown results
-with machine information and the git commit. Shared by ``uwfq bench-llm`` and
+"""Run the batching benchmark end to end: load the model, run every method offline and online in
+interleaved rounds, check outputs against the sequential reference, print every round and a table
+of medians, write JSON and Markdown results with machine information and the git commit. Shared by ``uwfq bench-llm`` and
 ``benchmarks/bench_llm.py``."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -27,9 +28,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="auto")
     parser.add_argument("--methods", default="sequential,static,hf_continuous,ours")
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="rounds over all methods; each method's best round is reported "
-                             "(the machine may be shared, and rounds interleave the methods)")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="rounds; each round runs every method back to back, alternating the "
+                             "order (ABC, CBA, ...) so they see the same machine load. Medians "
+                             "over rounds are reported, and every round is printed")
+    parser.add_argument("--sequential-rounds", type=int, default=1,
+                        help="rounds that include the slow one-at-a-time reference (at least 1: "
+                             "its outputs are what every method is checked against)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="benchmarks/results/bench_llm",
                         help="results path without extension (.json and .md are written)")
@@ -52,52 +57,66 @@ def run(args) -> int:
         work = make_workload(vocab, args.requests, mean_gap_s=args.mean_gap_ms / 1000,
                              eos_token_id=eos, pad_token_id=pad, seed=args.seed)
         warm = make_workload(vocab, 4, eos_token_id=eos, pad_token_id=pad, seed=args.seed + 1)
-        order = ["sequential"] + [m for m in methods if m != "sequential"]
+        others = [m for m in methods if m != "sequential"]
         # transformers' CB switches the model's attention implementation: it gets its own copy.
         models = {m: (_load(path, device, dtype)[0] if m == "hf_continuous" else model)
-                  for m in order}
-        for method in order:
+                  for m in ["sequential"] + others}
+        for method in models:
             run_method(method, models[method], warm, False, args.max_in_flight)
-        best: dict[str, dict] = {}
+        rounds: list[dict[str, dict]] = []
         reference = None
-        for round_index in range(args.repeats):
+        for index in range(max(1, args.repeats)):
+            # Alternate the order so that no method always runs first (or last) in a round.
+            order = others if index % 2 == 0 else others[::-1]
+            if index < max(1, args.sequential_rounds):
+                order = ["sequential"] + order      # first: its outputs are the reference
+            measured = {}
             for method in order:
                 offline = run_method(method, models[method], work, False, args.max_in_flight)
                 online = run_method(method, models[method], work, True, args.max_in_flight)
                 reference = reference or offline["outputs"]
-                _keep_best(best, method, offline, online, reference)
-            print(f"  round {round_index + 1}/{args.repeats} done", flush=True)
-        rows = [{"method": m, **best[m]} for m in methods]
+                measured[method] = _figures(offline, online, reference)
+            rounds.append(measured)
+            print(f"  round {index + 1}/{args.repeats}: " + ", ".join(
+                f"{m} {f['tokens_per_s']:.0f} tok/s ({f['tokens_per_cpu_s']:.0f}/CPU-s)"
+                for m, f in measured.items()), flush=True)
+        rows = [_summary(m, [r[m] for r in rounds if m in r]) for m in methods]
     result = {"config": {k: v for k, v in vars(args).items() if k not in ("run", "command")},
               "model": args.model or f"tiny random {args.tiny_kind} (inference_udf.tiny)",
               "machine": {**_machine(), "load_average_1m": [load_before, _load_average()]},
-              "git": _git(), "rows": rows,
-              "ratios": _ratios(rows), "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+              "git": _git(), "rows": rows, "rounds": rounds,
+              "ratios": _ratios(rows, rounds),
+              "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     table = _table(rows, len(work.prompts))
     print(table)
     for name, value in result["ratios"].items():
-        print(f"{name}: {value:.2f}")
+        print(f"{name}: {_ratio_text(value)}")
     _write(Path(args.out), result, table)
     return 0
 
 
-def _keep_best(best: dict, method: str, offline: dict, online: dict, reference: dict) -> None:
-    """Per method: the fastest offline round, the online round with the lowest mean latency,
-    and the fewest exact outputs seen in any round (against the sequential reference)."""
-    exact = sum(offline["outputs"].get(i) == reference[i] for i in reference)
-    exact_online = sum(online["outputs"].get(i) == reference[i] for i in reference)
-    entry = best.setdefault(method, {"offline_s": float("inf"), "online_mean_s": float("inf"),
-                                     "offline_cpu_s": float("inf"),
-                                     "exact": exact, "exact_online": exact_online})
-    entry["exact"] = min(entry["exact"], exact)
-    entry["exact_online"] = min(entry["exact_online"], exact_online)
-    if offline["wall_s"] < entry["offline_s"]:
-        entry.update(offline_s=offline["wall_s"], tokens=offline["tokens"],
-                     tokens_per_s=offline["tokens_per_s"])
-    if offline["cpu_s"] < entry["offline_cpu_s"]:
-        entry.update(offline_cpu_s=offline["cpu_s"], tokens_per_cpu_s=offline["tokens_per_cpu_s"])
-    if online["latency_mean_s"] < entry["online_mean_s"]:
-        entry.update(online_mean_s=online["latency_mean_s"], online_p90_s=online["latency_p90_s"])
+def _figures(offline: dict, online: dict, reference: dict) -> dict:
+    """One method's figures in one round, with how many outputs equal the reference."""
+    return {"offline_s": offline["wall_s"], "offline_cpu_s": offline["cpu_s"],
+            "tokens": offline["tokens"], "tokens_per_s": offline["tokens_per_s"],
+            "tokens_per_cpu_s": offline["tokens_per_cpu_s"],
+            "online_mean_s": online["latency_mean_s"], "online_p90_s": online["latency_p90_s"],
+            "exact": sum(offline["outputs"].get(i) == reference[i] for i in reference),
+            "exact_online": sum(online["outputs"].get(i) == reference[i] for i in reference)}
+
+
+def _summary(method: str, measured: list[dict]) -> dict:
+    """Medians over rounds; the fewest exact outputs seen in any round."""
+    row = {"method": method, "rounds": len(measured)}
+    for key in ("offline_s", "offline_cpu_s", "tokens_per_s", "tokens_per_cpu_s",
+                "online_mean_s", "online_p90_s"):
+        row[key] = statistics.median(m[key] for m in measured)
+    row["tokens"] = measured[0]["tokens"]
+    row["tokens_per_s_range"] = [min(m["tokens_per_s"] for m in measured),
+                                 max(m["tokens_per_s"] for m in measured)]
+    row["exact"] = min(m["exact"] for m in measured)
+    row["exact_online"] = min(m["exact_online"] for m in measured)
+    return row
 
 
 def _tiny(folder: str, kind: str) -> str:
@@ -117,28 +136,43 @@ def _load(path, device, dtype):
     return model, len(tokenizer), eos if eos is not None else 2, pad
 
 
-def _ratios(rows) -> dict:
-    by = {r["method"]: r for r in rows}
+def _ratios(rows, rounds) -> dict:
+    """ours against each other method: the median over rounds of the ratio within a round (the
+    two ran back to back, under the same load), with the lowest and highest round."""
+    names = {r["method"] for r in rows}
     out = {}
-    if "ours" in by:
-        for other in ("static", "hf_continuous", "sequential"):
-            if other in by:
-                out[f"ours/{other} tokens/s"] = by["ours"]["tokens_per_s"] / by[other]["tokens_per_s"]
-                out[f"ours/{other} tokens/CPU-s"] = (by["ours"]["tokens_per_cpu_s"]
-                                                     / by[other]["tokens_per_cpu_s"])
-        if "hf_continuous" in by:
-            out["ours/hf_continuous mean latency"] = (by["ours"]["online_mean_s"]
-                                                      / by["hf_continuous"]["online_mean_s"])
+    if "ours" not in names:
+        return out
+    for other in ("static", "hf_continuous", "sequential"):
+        if other not in names:
+            continue
+        for key, label in (("tokens_per_s", "tokens/s"), ("tokens_per_cpu_s", "tokens/CPU-s")):
+            out[f"ours/{other} {label}"] = _paired(rounds, other, lambda r, o: r["ours"][key] / r[o][key])
+    if "hf_continuous" in names:
+        out["ours/hf_continuous mean latency"] = _paired(
+            rounds, "hf_continuous", lambda r, o: r["ours"]["online_mean_s"] / r[o]["online_mean_s"])
     return out
 
 
+def _paired(rounds, other, ratio) -> dict:
+    values = [ratio(r, other) for r in rounds if "ours" in r and other in r]
+    return {"median": statistics.median(values), "min": min(values), "max": max(values),
+            "rounds": values}
+
+
+def _ratio_text(value: dict) -> str:
+    return (f"{value['median']:.2f} (median of {len(value['rounds'])} rounds; "
+            f"range {value['min']:.2f}-{value['max']:.2f})")
+
+
 def _table(rows, total: int) -> str:
-    lines = ["| method | offline tokens/s | offline s | offline tokens/CPU-s | online mean s | "
-             "online p90 s | exact (offline/online) |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| method | rounds | offline tokens/s (median) | range | offline tokens/CPU-s | "
+             "online mean s | online p90 s | exact (offline/online) |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['method']} | {r['tokens_per_s']:.0f} | {r['offline_s']:.2f} | "
-                     f"{r['tokens_per_cpu_s']:.0f} | "
+        low, high = r["tokens_per_s_range"]
+        lines.append(f"| {r['method']} | {r['rounds']} | {r['tokens_per_s']:.0f} | "
+                     f"{low:.0f}-{high:.0f} | {r['tokens_per_cpu_s']:.0f} | "
                      f"{r['online_mean_s']:.3f} | {r['online_p90_s']:.3f} | "
                      f"{r['exact']}/{total} / {r['exact_online']}/{total} |")
     return "\n".join(lines)
@@ -179,6 +213,10 @@ def _write(base: Path, result: dict, table: str) -> None:
              f"Machine: {result['machine']}", "",
              f"Commit: {result['git']['commit']}{' (dirty)' if result['git']['dirty'] else ''}",
              "", table, ""]
-    lines += [f"- {name}: {value:.2f}" for name, value in result["ratios"].items()]
+    lines += [f"- {name}: {_ratio_text(value)}" for name, value in result["ratios"].items()]
+    lines += ["", "Every round (offline tokens/s, then tokens per CPU-second):", ""]
+    for index, measured in enumerate(result["rounds"], 1):
+        lines.append(f"- round {index}: " + ", ".join(
+            f"{m} {f['tokens_per_s']:.0f} ({f['tokens_per_cpu_s']:.0f})" for m, f in measured.items()))
     base.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print(f"wrote {base.with_suffix('.json')} and {base.with_suffix('.md')}")
