@@ -70,12 +70,16 @@ def run(args) -> int:
             order = others if index % 2 == 0 else others[::-1]
             if index < max(1, args.sequential_rounds):
                 order = ["sequential"] + order      # first: its outputs are the reference
+            # The offline runs back to back, then the online ones: the throughput ratio compares
+            # runs seconds apart, under about the same load from whatever else shares the cores.
+            offline = {}
+            for method in order:
+                offline[method] = run_method(method, models[method], work, False, args.max_in_flight)
+                reference = reference or offline[method]["outputs"]
             measured = {}
             for method in order:
-                offline = run_method(method, models[method], work, False, args.max_in_flight)
                 online = run_method(method, models[method], work, True, args.max_in_flight)
-                reference = reference or offline["outputs"]
-                measured[method] = _figures(offline, online, reference)
+                measured[method] = _figures(offline[method], online, reference)
             rounds.append(measured)
             print(f"  round {index + 1}/{args.repeats}: " + ", ".join(
                 f"{m} {f['tokens_per_s']:.0f} tok/s ({f['tokens_per_cpu_s']:.0f}/CPU-s)"

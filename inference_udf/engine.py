@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from inference_udf.admission import AdmissionPolicy
+from inference_udf.admission import AdmissionPolicy, admission_policy
 from inference_udf.model_runner import ModelRunner
 from inference_udf.request import Request
 from inference_udf.sampler import sample
@@ -25,7 +25,7 @@ class LLMEngine:
     def __init__(self, model, tokenizer=None, *, max_num_seqs: int = 16,
                  num_staging_slots: int | None = None, max_model_len: int | None = None,
                  kv_budget_tokens: int | None = None,
-                 admission: AdmissionPolicy | None = None, eos_token_ids: Iterable[int] | None = None):
+                 admission: AdmissionPolicy | str | None = None, eos_token_ids: Iterable[int] | None = None):
         self.tokenizer = tokenizer
         context = getattr(model.config.get_text_config(), "max_position_embeddings", None) or \
             getattr(model.config, "n_positions", 2048)
@@ -35,7 +35,7 @@ class LLMEngine:
         if num_staging_slots is None:
             num_staging_slots = max(1, max_num_seqs // 2)
         self.runner = ModelRunner(model, max_num_seqs, num_staging_slots, self.max_model_len)
-        self.scheduler = Scheduler(self.runner.pool, admission, kv_budget_tokens)
+        self.scheduler = Scheduler(self.runner.pool, admission_policy(admission), kv_budget_tokens)
         if eos_token_ids is None:
             eos_token_ids = _eos_ids(model, tokenizer)
         self.stop_token_ids = frozenset(eos_token_ids)

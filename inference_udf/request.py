@@ -34,6 +34,7 @@ class Request:
     stop_text_end: int | None = None     # where a stop string cut the text, if one did
     generator: object = None             # torch.Generator for seeded sampling
     error: str | None = None
+    preemptions: int = 0                 # times the scheduler sent it back to restart
 
     @property
     def prompt_len(self) -> int:
@@ -56,6 +57,14 @@ class Request:
     @property
     def finished(self) -> bool:
         return self.status is Status.FINISHED
+
+    def restart(self) -> None:
+        """Back to waiting, as if never run: greedy and seeded decoding give the same tokens
+        again (the generator is recreated from the seed)."""
+        self.output_ids = []
+        self.status, self.slot = Status.WAITING, -1
+        self.finish_reason = self.stop_text_end = self.generator = None
+        self.preemptions += 1
 
     def finish(self, reason: FinishReason) -> None:
         self.status = Status.FINISHED

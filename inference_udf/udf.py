@@ -14,6 +14,7 @@ from typing import Iterator, Tuple
 
 import pandas as pd
 
+from inference_udf.admission import admission_policy
 from inference_udf.row_params import OVERRIDABLE
 from inference_udf.sampling_params import SamplingParams
 
@@ -50,8 +51,8 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
                  stop_token_ids: list[int] | None = None, seed: int | None = None,
                  chat_template: bool | str = False, system_prompt: str | None = None,
                  max_in_flight: int = 16, max_model_len: int | None = None,
-                 kv_budget_tokens: int | None = None, overflow: str = "error",
-                 dtype: str = "auto", device: str = "auto",
+                 kv_budget_tokens: int | None = None, admission: str = "reserve",
+                 overflow: str = "error", dtype: str = "auto", device: str = "auto",
                  num_threads: int | None = None) -> InferenceUDF:
     """A generation UDF for the checkpoint folder ``model``.
 
@@ -61,8 +62,12 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
     lost. ``max_in_flight`` requests share each decode step; each holds a KV slot of
     ``max_model_len`` tokens (default 2048, capped by the model's context). ``device="auto"``
     uses the GPU Spark assigned to the task, else the CPU with ``num_threads`` threads (default:
-    spark.task.cpus). ``kv_budget_tokens`` caps the KV tokens reserved by admitted requests
-    (prompt + max_new_tokens each); by default every slot may be full.
+    spark.task.cpus). ``kv_budget_tokens`` caps the KV tokens held by admitted requests; by
+    default every slot may be full. ``admission`` decides who may start under that cap:
+    ``"reserve"`` charges each request its prompt + max_new_tokens; ``"past_future"`` (LightLLM)
+    charges the peak KV use estimated from the output lengths of finished requests, so more
+    requests run at once when outputs stop early (a request that outgrows the estimate is
+    preempted and restarted, with the same output).
     """
     from pyspark.sql.functions import pandas_udf
 
@@ -70,10 +75,11 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
                               top_p=top_p, top_k=top_k, seed=seed, stop=tuple(stop or ()),
                               stop_token_ids=tuple(stop_token_ids or ()))
     _check_common(max_in_flight, overflow)
+    admission_policy(admission)           # a bad name fails here, before any job
     settings = dict(chat_template=chat_template, system_prompt=system_prompt, overflow=overflow,
                     dtype=dtype, device=device, num_threads=num_threads)
     engine_options = dict(max_num_seqs=max_in_flight, max_model_len=max_model_len,
-                          kv_budget_tokens=kv_budget_tokens)
+                          kv_budget_tokens=kv_budget_tokens, admission=admission)
 
     @pandas_udf(GENERATE_SCHEMA)
     def generate(batches: Iterator[Tuple[pd.Series, pd.DataFrame]]) -> Iterator[pd.DataFrame]:

@@ -122,6 +122,22 @@ def test_bad_factory_arguments_fail_before_any_job(checkpoint):
         generate_udf(checkpoint, overflow="drop")
     with pytest.raises(TypeError, match="unknown per-row override"):
         generate_udf(checkpoint)("prompt", beam_width="b")
+    with pytest.raises(ValueError, match="admission='lifo': expected one of reserve, past_future"):
+        generate_udf(checkpoint, admission="lifo")
+
+
+def test_past_future_admission_gives_the_same_rows(spark, checkpoint):
+    # A KV budget tight enough that admission matters; the outputs must not change.
+    df = spark.createDataFrame([(i, text) for i, text in enumerate(corpus(40, seed=7))],
+                               "id int, prompt string")
+    texts = {}
+    for admission in ("reserve", "past_future"):
+        gen = generate_udf(checkpoint, max_new_tokens=24, max_model_len=MAX_LEN, num_threads=1,
+                           kv_budget_tokens=2 * MAX_LEN, admission=admission)
+        out = df.select("id", gen("prompt").alias("o")).orderBy("id").select("o.*").collect()
+        assert all(row.error is None for row in out)
+        texts[admission] = [row.text for row in out]
+    assert texts["past_future"] == texts["reserve"]
 
 
 def test_score_udf_equals_a_direct_forward_pass(spark, checkpoint):
