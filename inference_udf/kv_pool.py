@@ -64,7 +64,13 @@ class KVSlotPool:
 
     def move(self, sources: list[int], targets: list[int], width: int) -> None:
         """Copy the first ``width`` positions of slots ``sources`` into slots ``targets``."""
-        if sources:
+        if len(sources) <= 2:
+            # The usual case (a finish or two, a promotion): plain slice copies, no index tensors.
+            for source, target in zip(sources, targets):
+                for buffers in (self.keys, self.values):
+                    for layer in buffers:
+                        layer[target, :, :width].copy_(layer[source, :, :width])
+        else:
             src = torch.tensor(sources, device=self.keys[0].device)
             dst = torch.tensor(targets, device=self.keys[0].device)
             for buffers in (self.keys, self.values):
