@@ -171,13 +171,20 @@ final class JobBook {
     if (!ts.removed && ts.endedTasks <= ts.info.numTasks()) {
       job.remainingTasks = Math.max(0, job.remainingTasks - 1);
     }
-    double mean = job.usedMs / job.endedTasks;
-    double projected = job.usedMs + job.remainingTasks * mean;
-    // A hint is trusted until the job has used it all: a projection from the first tasks to end
-    // over-shoots on file scans, whose splits run largest first, and pushed hinted small jobs
-    // behind other users' work.
-    boolean trusted = "hint".equals(job.source) && job.usedMs < job.estimateMs;
-    if (projected > job.estimateMs && !trusted) {
+    double perTask = job.usedMs / job.endedTasks;
+    boolean hinted = "hint".equals(job.source);
+    if (hinted) {
+      // A hint is trusted until the job has used it all, and past that its remaining tasks
+      // are still costed at the hint's rate: the first tasks to end over-project (file scans
+      // run their largest splits first) and one stalled task (GC, a busy host) made a hinted
+      // small job look six times its size and wait behind other users' work.
+      if (job.usedMs < job.estimateMs) {
+        return job;
+      }
+      perTask = Math.min(perTask, job.estimateMs / Math.max(1, job.endedTasks + job.remainingTasks));
+    }
+    double projected = job.usedMs + job.remainingTasks * perTask;
+    if (projected > job.estimateMs) {
       job.estimateMs = projected;
       grew[0] = true;
     }
