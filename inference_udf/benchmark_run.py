@@ -64,6 +64,7 @@ def run(args) -> int:
         for method in models:
             run_method(method, models[method], warm, False, args.max_in_flight)
         rounds: list[dict[str, dict]] = []
+        round_loads: list[float | None] = []    # 1-minute load average after each round
         reference = None
         for index in range(max(1, args.repeats)):
             # Alternate the order so that no method always runs first (or last) in a round.
@@ -81,14 +82,15 @@ def run(args) -> int:
                 online = run_method(method, models[method], work, True, args.max_in_flight)
                 measured[method] = _figures(offline[method], online, reference)
             rounds.append(measured)
-            print(f"  round {index + 1}/{args.repeats}: " + ", ".join(
+            round_loads.append(_load_average())
+            print(f"  round {index + 1}/{args.repeats} (load {round_loads[-1]}): " + ", ".join(
                 f"{m} {f['tokens_per_s']:.0f} tok/s ({f['tokens_per_cpu_s']:.0f}/CPU-s)"
                 for m, f in measured.items()), flush=True)
         rows = [_summary(m, [r[m] for r in rounds if m in r]) for m in methods]
     result = {"config": {k: v for k, v in vars(args).items() if k not in ("run", "command")},
               "model": args.model or f"tiny random {args.tiny_kind} (inference_udf.tiny)",
               "machine": {**_machine(), "load_average_1m": [load_before, _load_average()]},
-              "git": _git(), "rows": rows, "rounds": rounds,
+              "git": _git(), "rows": rows, "rounds": rounds, "round_load_average_1m": round_loads,
               "ratios": _ratios(rows, rounds),
               "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     table = _table(rows, len(work.prompts))
@@ -219,8 +221,9 @@ def _write(base: Path, result: dict, table: str) -> None:
              "", table, ""]
     lines += [f"- {name}: {_ratio_text(value)}" for name, value in result["ratios"].items()]
     lines += ["", "Every round (offline tokens/s, then tokens per CPU-second):", ""]
-    for index, measured in enumerate(result["rounds"], 1):
-        lines.append(f"- round {index}: " + ", ".join(
+    for index, (measured, load) in enumerate(zip(result["rounds"],
+                                                 result["round_load_average_1m"]), 1):
+        lines.append(f"- round {index} (load average {load}): " + ", ".join(
             f"{m} {f['tokens_per_s']:.0f} ({f['tokens_per_cpu_s']:.0f})" for m, f in measured.items()))
     base.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print(f"wrote {base.with_suffix('.json')} and {base.with_suffix('.md')}")
