@@ -67,7 +67,7 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
     ``"reserve"`` charges each request its prompt + max_new_tokens; ``"past_future"`` (LightLLM)
     charges the peak KV use estimated from the output lengths of finished requests, so more
     requests run at once when outputs stop early (a request that outgrows the estimate is
-    preempted and restarted, with the same output).
+    preempted and restarted: the same output for greedy or seeded decoding).
     """
     from pyspark.sql.functions import pandas_udf
 
