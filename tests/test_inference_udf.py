@@ -115,7 +115,8 @@ def test_truncate_keeps_the_end_of_long_prompts(spark, checkpoint):
     assert out[1].prompt_tokens == len(tokenizer_ids(checkpoint, "spark task"))
 
 
-def test_bad_factory_arguments_fail_before_any_job(checkpoint):
+def test_bad_factory_arguments_fail_before_any_job(spark, checkpoint):
+    # spark: applying a UDF to a column name needs an active session, as in real use.
     with pytest.raises(ValueError, match="temperature must be >= 0"):
         generate_udf(checkpoint, temperature=-0.5)
     with pytest.raises(ValueError, match="overflow must be one of"):
