@@ -2,7 +2,11 @@
 the partitioner, on S1-S4 and the hetero trace, in the simulator (which drives the plugin's own
 policy and estimator classes). Writes docs/estimator-evaluation.md.
 
-Usage: python benchmarks/estimator_evaluation.py [--seeds 0,1,2]
+Target (issue 7): the learned estimator's response time within 15% of the oracle's, and its DVR
+within 0.15 of the oracle's (absolute: DVR is already a mean ratio of lateness, and the oracle's
+is near 0 on most scenarios, where a relative bound would ask for the impossible).
+
+Usage: python benchmarks/estimator_evaluation.py [--seeds 0,1,2,3,4]
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ DOC = ROOT / "docs" / "estimator-evaluation.md"
 SCENARIOS = ["2_large_2_small_users", "2_power_2_small_users", "4_large_users",
              "4_super_small_users", "hetero_macro"]
 ESTIMATORS = ["oracle", "history", "noisy:0.5"]
+RESPONSE_BOUND = 1.15  # learned / oracle mean response time
+DVR_BOUND = 0.15  # |learned DVR - oracle DVR|
 RESPONSE = "average response time"
 DVR = "Total DVR"
 
@@ -45,7 +51,7 @@ def measure(scenario: str, partitioner: bool, estimator: str, seeds: list[int]) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--seeds", default="0,1,2,3,4")
     seeds = [int(s) for s in parser.parse_args().seeds.split(",")]
     started = time.time()
     lines = [
@@ -57,25 +63,37 @@ def main() -> None:
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.machine()} / Python {platform.python_version()}",
         f"- 32 cores, the paper's job sizes, mean of seeds {', '.join(map(str, seeds))}; "
         "uwfq's mean response time (s) and DVR against ujf (ujf ignores estimates).",
-        "- oracle: the true size as the hint; history: no hint, the plugin's HistoryEstimator "
-        "learns per job class (cold start: the configured default, then the key's history, "
-        "refined from observed task times while a job runs); noisy: the true size times a "
-        "lognormal(0, 0.5) factor.",
+        "- oracle: the true size as the hint. learned: no hint; the plugin's HistoryEstimator "
+        "(history per user and key, else per key, else per user scaled by task count, else the "
+        "recent jobs' lower quintile per task, scaled by task count; learned when a job ends) "
+        "and JobBook's refinement while the job runs (from ended tasks, and from running "
+        "tasks' elapsed time). noisy: the true size times a lognormal(0, 0.5) factor.",
+        "- target (issue 7): learned/oracle response <= 1.15 and |DVR learned - DVR oracle| <= "
+        "0.15. DVR is judged by the absolute difference: it is already a mean ratio of lateness "
+        "(r_j = lateness / ujf's response), and the oracle's DVR is near 0 on most scenarios, "
+        "where a 15% relative bound would allow a learned DVR of 0.0115 against 0.01.",
+        "- with P, the simulator cuts tasks as the paper's oracle partitioner did, whatever the "
+        "estimator, so a job's task count tells its size there; on real Spark the partitioner "
+        "sizes jobs from the same learned estimates.",
         "",
-        "| scenario | P | resp oracle | resp history | resp noisy | history/oracle | noisy/oracle "
-        "| DVR oracle | DVR history | DVR noisy |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| scenario | P | resp oracle | resp learned | resp noisy | learned/oracle | noisy/oracle "
+        "| DVR oracle | DVR learned | DVR noisy | learned meets target |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    met = 0
     for scenario in SCENARIOS:
         for partitioner in (False, True):
             got = {e: measure(scenario, partitioner, e, seeds) for e in ESTIMATORS}
             o, h, n = (got[e] for e in ESTIMATORS)
+            meets = h[0] / o[0] <= RESPONSE_BOUND and abs(h[1] - o[1]) <= DVR_BOUND
+            met += meets
             row = (f"| {scenario} | {'yes' if partitioner else 'no'} | {o[0]:.2f} | {h[0]:.2f} "
                    f"| {n[0]:.2f} | {h[0] / o[0]:.2f} | {n[0] / o[0]:.2f} | {o[1]:.2f} "
-                   f"| {h[1]:.2f} | {n[1]:.2f} |")
+                   f"| {h[1]:.2f} | {n[1]:.2f} | {'yes' if meets else '**no**'} |")
             print(row, flush=True)
             lines.append(row)
-    lines += ["", f"Whole table: {time.time() - started:.0f} s."]
+    lines += ["", f"The learned estimator meets the target on {met} of {2 * len(SCENARIOS)} rows.",
+              "", f"Whole table: {time.time() - started:.0f} s."]
     DOC.write_text("\n".join(lines) + "\n")
     print(f"wrote {DOC}")
 

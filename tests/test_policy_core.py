@@ -1,6 +1,7 @@
 """The policy classes themselves (dev.uwfq.policy, no Spark scheduler involved), driven through
 py4j with a simulated clock: exact, deterministic checks of what the real-Spark tests only see
-through timing. Also identity, weights, the estimator, and bounded state over 100,000 jobs.
+through timing. Also identity, weights, and bounded state over 100,000 jobs (the estimator:
+test_estimator.py).
 """
 
 from __future__ import annotations
@@ -238,18 +239,6 @@ def test_weights_parse_leniently_and_file_reloads(jvm, tmp_path):
     assert not weights.refresh(500)  # checked at most once a second
     assert weights.refresh(5000)
     assert weights.weightOf("alice") == 5.0 and weights.weightOf("bob") == 1.0
-
-
-def test_history_estimator(jvm):
-    e = jvm.dev.uwfq.estimate.HistoryEstimator(1000.0, 2)
-    assert e.estimate("k", 300, -1).source() == "hint"
-    assert e.estimate("k", -1, -1).source() == "default"
-    e.onJobCompleted("k", 4000.0, 1000)
-    assert e.estimate("k", -1, -1).coreMs() == 4000.0
-    assert e.estimate("k", -1, 2000).coreMs() == 8000.0  # scaled by input bytes
-    e.onJobCompleted("k2", 1.0, -1)
-    e.onJobCompleted("k3", 1.0, -1)
-    assert e.size() == 2  # bounded: the least recently used key is forgotten
 
 
 def test_state_stays_bounded_over_100000_jobs():

@@ -8,15 +8,27 @@ package dev.uwfq.estimate;
 public interface CostEstimator {
 
   /**
+   * @param user the job's user, or null when unknown
    * @param key the job's key (recurring kind of job), or null when it has none
    * @param hintMs the caller's own estimate; <= 0 when none
    * @param inputBytes the job's input size; < 0 when unknown
+   * @param tasks the tasks of the job seen so far (its submitted task sets); <= 0 when unknown
    */
-  Estimate estimate(String key, long hintMs, long inputBytes);
+  Estimate estimate(String user, String key, long hintMs, long inputBytes, long tasks);
 
-  /** A logical job with this key completed after using {@code coreMs}. */
-  void onJobCompleted(String key, double coreMs, long inputBytes);
+  /** A logical job of this user and key completed after using {@code coreMs} in {@code tasks}. */
+  void onJobCompleted(String user, String key, double coreMs, long inputBytes, long tasks);
 
-  /** An estimate and where it came from ("hint", "history", "default", ...). */
-  record Estimate(double coreMs, String source) {}
+  /**
+   * An estimate and where it came from: "hint", or the level of history that gave it
+   * ("user-key", "key", "user", "recent"; with "-bytes" when scaled by input size, "-tasks" when
+   * scaled by task count), or
+   * "default" when nothing has completed yet.
+   */
+  record Estimate(double coreMs, String source) {
+    /** Whether the estimate is knowledge of this kind of job (a hint or its key's history). */
+    public boolean knowsJob() {
+      return source.equals("hint") || source.startsWith("user-key") || source.startsWith("key");
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package dev.uwfq.policy;
 
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
@@ -40,6 +41,8 @@ abstract class BasePolicy implements SchedulingPolicy {
   final JobBook book;
   private final boolean[] joined = new boolean[1];
   private long lastHousekeepingMs = Long.MIN_VALUE;
+  private long lastOrderMs = Long.MIN_VALUE;
+  private final List<JobBook.Job> touched = new ArrayList<>();
 
   BasePolicy(PolicyConfig config) {
     this.book = new JobBook(config);
@@ -91,6 +94,7 @@ abstract class BasePolicy implements SchedulingPolicy {
 
   @Override
   public final void order(List<TaskSetView> taskSets, long nowMs) {
+    refineFromRunning(taskSets, nowMs);
     beforeKeys(taskSets, nowMs);
     for (TaskSetView v : taskSets) {
       JobBook.TaskSet ts = book.taskSet(v.info);
@@ -106,6 +110,37 @@ abstract class BasePolicy implements SchedulingPolicy {
       keys(v, ts, nowMs);
     }
     taskSets.sort(BY_KEYS);
+  }
+
+  /**
+   * Tasks first seen running now were launched after the previous round: their executor time so
+   * far is a lower bound on their job's cost, which grows while they run (JobBook).
+   */
+  private void refineFromRunning(List<TaskSetView> taskSets, long nowMs) {
+    long launchedMs = lastOrderMs == Long.MIN_VALUE ? nowMs : Math.min(lastOrderMs, nowMs);
+    lastOrderMs = nowMs;
+    touched.clear();
+    for (TaskSetView v : taskSets) {
+      JobBook.TaskSet ts = book.taskSet(v.info);
+      if (ts == null || ts.removed) {
+        continue;
+      }
+      ts.running.observe(v.runningTasks, launchedMs);
+      JobBook.Job job = ts.job;
+      if (job.runningNow < 0) { // first of its task sets this round
+        job.runningNow = 0;
+        job.runningElapsedMs = 0;
+        touched.add(job);
+      }
+      job.runningNow += ts.running.count();
+      job.runningElapsedMs += ts.running.elapsedMs(nowMs);
+    }
+    for (JobBook.Job job : touched) {
+      if (book.jobs.get(job.id) == job && book.refineFromRunning(job)) {
+        estimateGrew(job, nowMs);
+      }
+      job.runningNow = -1;
+    }
   }
 
   @Override
@@ -146,6 +181,9 @@ abstract class BasePolicy implements SchedulingPolicy {
    * logical job when that job is still queued (else null); {@code grew}: its estimate grew.
    */
   void taskEnded(JobBook.Job job, double runMs, boolean grew, long nowMs) {}
+
+  /** The job's estimate grew while its tasks ran (between task ends). */
+  void estimateGrew(JobBook.Job job, long nowMs) {}
 
   void taskSetAdded(JobBook.TaskSet ts, long nowMs) {}
 

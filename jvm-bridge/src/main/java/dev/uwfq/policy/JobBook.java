@@ -12,8 +12,8 @@ import java.util.Map;
 /**
  * The bookkeeping every policy shares: live task sets, logical jobs and users, what each job
  * has used, and its cost estimate refined from observed task times. Policies add only their
- * ordering. State is released as work ends: a task set when its logical job leaves, an ended
- * logical job after {@code lingerMs} (its cost then goes to the estimator's history), a user
+ * ordering. State is released as work ends: a task set when its logical job leaves (its cost
+ * then goes to the estimator's history), an ended logical job after {@code lingerMs}, a user
  * once it has no jobs and the policy no longer needs it.
  */
 final class JobBook {
@@ -25,6 +25,7 @@ final class JobBook {
     int runningTasks; // as last seen by an offer round
     boolean removed;
     double deadline = Double.NaN; // cfq: this stage's virtual finish
+    final RunningTasks running = new RunningTasks();
 
     TaskSet(TaskSetInfo info, Job job) {
       this.info = info;
@@ -40,6 +41,8 @@ final class JobBook {
     final long inputBytes;
     double estimateMs; // of the whole logical job
     String source;
+    double priorMsPerTask = Double.NaN; // set when the estimate was scaled by task count
+    long tasksSeen; // in all task sets submitted so far
     double usedMs;
     double usedAtJoin; // usedMs when the current queue segment began
     int endedTasks;
@@ -51,6 +54,9 @@ final class JobBook {
     double localStart;
     double localDeadline = Double.NaN; // NaN until it first joins
     double deadline = Double.NaN;
+    // What its running tasks showed at the last ordering round (see refineFromRunning).
+    int runningNow = -1; // -1: not yet summed this round
+    double runningElapsedMs;
 
     Job(String id, String key, User user, long seq, long inputBytes) {
       this.id = id;
@@ -123,10 +129,13 @@ final class JobBook {
       }
       if (job == null) {
         job = new Job(jobId, info.jobKey(), user, nextSeq++, info.inputBytes());
-        CostEstimator.Estimate e =
-            config.estimator().estimate(info.jobKey(), info.costHintMs(), info.inputBytes());
+        CostEstimator.Estimate e = config.estimator().estimate(userName, info.jobKey(),
+            info.costHintMs(), info.inputBytes(), Math.max(0, info.numTasks()));
         job.estimateMs = Math.max(1.0, e.coreMs());
         job.source = e.source();
+        if (e.source().endsWith("-tasks") && info.numTasks() > 0) {
+          job.priorMsPerTask = job.estimateMs / info.numTasks();
+        }
       } else if (job.estimateMs - job.usedMs < 1.0) {
         // A continuation that outgrew its estimate: expect as much again as this stage's tasks
         // took on average so far.
@@ -146,6 +155,11 @@ final class JobBook {
     job.taskSetKeys.add(info.taskSetKey());
     job.liveTaskSets++;
     job.remainingTasks += Math.max(0, info.numTasks());
+    job.tasksSeen += Math.max(0, info.numTasks());
+    if (job.tasksSeen * job.priorMsPerTask > job.estimateMs) {
+      // An estimate per task grows with the job's later task sets (a job group's Spark jobs).
+      job.estimateMs = job.tasksSeen * job.priorMsPerTask;
+    }
     return job;
   }
 
@@ -191,6 +205,33 @@ final class JobBook {
     return job;
   }
 
+  /**
+   * Grows the job's estimate to what its running tasks show, from {@code runningNow} and
+   * {@code runningElapsedMs} (the caller sums them over the job's task sets); returns whether it
+   * grew by more than {@value #GROWTH_STEP}x, so that the policy re-sorts only on real news.
+   * A hint is the caller's knowledge and is left to the task-end projection. A learned estimate
+   * grows to the projection: every task not yet ended costs the larger of the ended tasks' mean
+   * and the running tasks' mean elapsed time (a stage's first tasks to end are its shortest, and
+   * long tasks show while they run).
+   */
+  boolean refineFromRunning(Job job) {
+    if (job.runningNow == 0 || "hint".equals(job.source)) {
+      return false;
+    }
+    double perTask = job.runningElapsedMs / job.runningNow;
+    if (job.endedTasks > 0) {
+      perTask = Math.max(perTask, job.usedMs / job.endedTasks);
+    }
+    double projected = job.usedMs + Math.max(job.remainingTasks, job.runningNow) * perTask;
+    if (projected > job.estimateMs * GROWTH_STEP) {
+      job.estimateMs = projected;
+      return true;
+    }
+    return false;
+  }
+
+  static final double GROWTH_STEP = 1.05;
+
   void removeTaskSet(int stageId, int attempt) {
     TaskSet ts = taskSets.get(TaskSetInfo.key(stageId, attempt));
     if (ts != null && !ts.removed) {
@@ -222,6 +263,10 @@ final class JobBook {
     }
     job.taskSetKeys.clear();
     job.idleSinceMs = nowMs;
+    // Learned now, not when it stops lingering: the user's next job may come at once. A later
+    // action of the same block (a continuation) is learned again, with the cost of both.
+    config.estimator().onJobCompleted(job.user.name, job.key, job.usedMs, job.inputBytes,
+        job.endedTasks);
     if (job.user.jobs.isEmpty()) {
       job.user.idleSinceMs = nowMs;
     }
@@ -229,7 +274,7 @@ final class JobBook {
     return job;
   }
 
-  /** Forgets ended jobs past their linger time (their cost becomes history). */
+  /** Forgets ended jobs past their linger time. */
   void expireLingering(long nowMs) {
     Iterator<Job> it = lingering.values().iterator();
     while (it.hasNext()) {
@@ -237,7 +282,6 @@ final class JobBook {
       if (nowMs - job.idleSinceMs < config.lingerMs() && lingering.size() <= config.maxLingering()) {
         break;
       }
-      config.estimator().onJobCompleted(job.key, job.usedMs, job.inputBytes);
       it.remove();
     }
   }

@@ -66,6 +66,12 @@ public final class UwfqPolicy extends BasePolicy {
     rechain(u, w);
   }
 
+  @Override
+  void estimateGrew(JobBook.Job job, long nowMs) {
+    // As for a task end: later deadlines of the user move out, the job keeps its place.
+    rechain(job.user, book.activeWeight());
+  }
+
   /** Brings the user's per-job virtual time to V; {@code jobs} is its job count since then. */
   private void touch(JobBook.User u, int jobs) {
     u.localTime += u.weight * (v - u.lastV) / Math.max(1, jobs);

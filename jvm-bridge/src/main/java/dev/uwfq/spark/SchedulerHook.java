@@ -64,7 +64,7 @@ public final class SchedulerHook {
         conf.getLong("spark.uwfq.jobLingerMs", 10_000, 0),
         10_000);
     // The runtime partitioner sizes jobs from the same estimates the policy orders them by.
-    JobEstimates.setSource(new EstimatorSource(config.estimator()));
+    JobEstimates.setSource(new EstimatorSource(config.estimator(), config.defaultUser()));
     return Policies.create(name, config);
   }
 

@@ -1,0 +1,143 @@
+"""The learned cost estimator (dev.uwfq.estimate.HistoryEstimator) and the scheduler's refinement
+of its estimates while a job runs (dev.uwfq.policy.JobBook), through the plugin's own classes.
+Every expected value is computed by hand from the rules in the classes' comments.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from test_policy_core import Driver
+
+
+@pytest.fixture(scope="module")
+def jvm(spark):
+    return spark.sparkContext._jvm
+
+
+def estimator(jvm, default_ms=1000.0, entries=100):
+    return jvm.dev.uwfq.estimate.HistoryEstimator(default_ms, entries)
+
+
+def test_hint_first_then_history_scaled_by_input_bytes(jvm):
+    e = estimator(jvm, entries=3)
+    assert e.estimate("alice", "k", 300, -1, 4).source() == "hint"
+    assert e.estimate("alice", "k", -1, -1, 4).source() == "default"
+    e.onJobCompleted("alice", "k", 4000.0, 1000, 4)
+    got = e.estimate("alice", "k", -1, -1, 4)
+    assert (got.coreMs(), got.source()) == (pytest.approx(4000.0), "user-key")
+    got = e.estimate("alice", "k", -1, 2000, 4)
+    assert (got.coreMs(), got.source()) == (pytest.approx(8000.0), "user-key-bytes")
+    e.onJobCompleted("bob", "k2", 1.0, -1, 1)
+    assert e.size() == 3  # (bob, k2), k2 and bob: the least recently used entries went
+
+
+def test_hierarchical_fallback(jvm):
+    e = estimator(jvm)
+    e.onJobCompleted("alice", "etl", 4000.0, -1, 10)
+    cases = {
+        ("alice", "etl", 5): (4000.0, "user-key"),  # the key's own cost, whatever the tasks
+        ("bob", "etl", 5): (4000.0, "key"),  # another user's job of the same kind
+        ("alice", "adhoc", 20): (400.0 * 20, "user-tasks"),  # alice's 400 ms per task
+        ("carol", "other", 3): (400.0 * 3, "recent-tasks"),  # nobody's: recent jobs per task
+        ("carol", "other", -1): (4000.0, "recent"),  # ... or per job with no task count
+    }
+    for (user, key, tasks), (ms, source) in cases.items():
+        got = e.estimate(user, key, -1, -1, tasks)
+        assert (got.coreMs(), got.source()) == (pytest.approx(ms), source), (user, key)
+
+
+def test_geometric_mean_and_a_dispersed_key_falls_back_to_the_user(jvm):
+    e = estimator(jvm)
+    e.onJobCompleted("alice", "etl", 1000.0, -1, 10)
+    e.onJobCompleted("alice", "etl", 2000.0, -1, 10)
+    # exp(0.7 ln 1000 + 0.3 ln 2000) = 1000 * 2^0.3; log variance 0.7 * 0.3 * ln(2)^2 = 0.10.
+    assert e.estimate("alice", "etl", -1, -1, 10).coreMs() == pytest.approx(1000 * 2 ** 0.3)
+    e.onJobCompleted("bob", "trace", 1000.0, -1, 10)
+    e.onJobCompleted("bob", "trace", 16000.0, -1, 10)
+    # log variance 0.7 * 0.3 * ln(16)^2 = 1.61 > 0.25: "trace" names no kind of job, so bob's
+    # own history per task is scaled: exp(0.7 ln 100 + 0.3 ln 1600) = 100 * 16^0.3 per task.
+    got = e.estimate("bob", "trace", -1, -1, 5)
+    assert got.source() == "user-tasks"
+    assert got.coreMs() == pytest.approx(5 * 100 * 16 ** 0.3)
+
+
+def test_cold_start_is_the_recent_jobs_lower_quintile(jvm):
+    e = estimator(jvm, default_ms=1234.0)
+    got = e.estimate("nobody", "new", -1, -1, 8)
+    assert (got.coreMs(), got.source()) == (1234.0, "default")  # nothing has completed yet
+    for i, ms in enumerate([5000.0, 1000.0, 3000.0, 2000.0, 4000.0]):
+        e.onJobCompleted(f"u{i}", f"k{i}", ms, -1, 10)
+    # Sorted per task: 100, 200, 300, 400, 500; index floor(0.2 * 5) = 1 -> 200 ms per task.
+    got = e.estimate("nobody", "new", -1, -1, 8)
+    assert (got.coreMs(), got.source()) == (pytest.approx(1600.0), "recent-tasks")
+    assert e.estimate("nobody", "new", -1, -1, -1).coreMs() == pytest.approx(2000.0)
+
+
+def _job(d, name):
+    return next(j for j in d.status()["jobs"] if j["job"] == name)
+
+
+def test_running_tasks_grow_a_learned_estimate_but_not_a_hint(jvm):
+    d = Driver(jvm, "uwfq")
+    learned = d.submit("alice", "learned", tasks=4)
+    hinted = d.submit("bob", "hinted", tasks=4, hint=1000)
+    assert _job(d, "learned")["estimate_ms"] == 1000  # the default: nothing completed yet
+    d.order(running={learned: 2, hinted: 2})  # tasks seen running from t = 0
+    d.now = 3000
+    d.order(running={learned: 2, hinted: 2})
+    # 2 tasks have run 3,000 ms each: each of the 4 not yet ended is assumed to cost 3,000.
+    assert _job(d, "learned")["estimate_ms"] == pytest.approx(4 * 3000)
+    assert _job(d, "hinted")["estimate_ms"] == 1000  # the caller's hint is left alone
+    d.now = 3999
+    d.task_ended(learned, 4000)  # at 4,000: 1 ended (4,000 ms), 3 left, 1 still running
+    d.order(running={learned: 1, hinted: 2})
+    # The ended task's mean (4,000) beats the running task's elapsed (4,000 - 0): 4,000 + 3 * 4,000.
+    assert _job(d, "learned")["estimate_ms"] == pytest.approx(16000)
+
+
+def test_a_job_groups_estimate_per_task_grows_with_its_spark_jobs(jvm):
+    d = Driver(jvm, "uwfq")
+    first = d.submit("alice", "warmup", tasks=2, key="w")
+    d.task_ended(first, 500)
+    d.task_ended(first, 500)
+    d.remove(first)
+    d.policy.onLogicalJobEnded("warmup", d.now)
+    # Bob is new and "g" unknown: the recent jobs' 500 ms per task, times the tasks seen so far.
+    d.submit("bob", "group", tasks=3, key="g")
+    assert _job(d, "group")["estimate_ms"] == pytest.approx(1500)
+    assert _job(d, "group")["source"] == "recent-tasks"
+    d.submit("bob", "group", tasks=5, key="g")  # the group's second Spark job
+    assert _job(d, "group")["estimate_ms"] == pytest.approx(4000)
+
+
+def test_learned_estimate_converges_on_repeated_jobs(jvm):
+    d = Driver(jvm, "uwfq")
+    estimates = []
+    for i in range(12):
+        name = f"daily-{i}"
+        s = d.submit("alice", name, tasks=2, key="daily")
+        estimates.append(_job(d, name)["estimate_ms"])
+        d.task_ended(s, 1000)
+        d.task_ended(s, 1000)
+        d.remove(s)
+        d.policy.onLogicalJobEnded(name, d.now)
+    assert estimates[0] == 1000  # cold start: the default
+    assert estimates[1] == pytest.approx(2000)  # learned from the first run, as soon as it ended
+    assert all(e == pytest.approx(2000) for e in estimates[1:])
+    # A job that doubles: the log mean moves 30% of the way each run, 2000 * 2^(1 - 0.7^k).
+    for k in range(1, 11):
+        name = f"bigger-{k}"
+        s = d.submit("alice", name, tasks=2, key="daily")
+        assert _job(d, name)["estimate_ms"] == pytest.approx(2000 * 2 ** (1 - 0.7 ** (k - 1)))
+        d.task_ended(s, 2000)
+        d.task_ended(s, 2000)
+        d.remove(s)
+        d.policy.onLogicalJobEnded(name, d.now)
+    assert math.isclose(_job_estimate_next(d), 4000, rel_tol=0.03)
+
+
+def _job_estimate_next(d):
+    d.submit("alice", "probe", tasks=2, key="daily")
+    return _job(d, "probe")["estimate_ms"]
