@@ -12,8 +12,8 @@ import java.util.Map;
 /**
  * The bookkeeping every policy shares: live task sets, logical jobs and users, what each job
  * has used, and its cost estimate refined from observed task times. Policies add only their
- * ordering. State is released as work ends: a task set when its logical job leaves (its cost
- * then goes to the estimator's history), an ended logical job after {@code lingerMs}, a user
+ * ordering. State is released as work ends: a task set when its logical job leaves, an ended
+ * logical job after {@code lingerMs} (its cost then goes to the estimator's history), a user
  * once it has no jobs and the policy no longer needs it.
  */
 final class JobBook {
@@ -100,6 +100,8 @@ final class JobBook {
   final Map<Long, TaskSet> taskSets = new HashMap<>();
   final Map<String, Job> jobs = new HashMap<>();
   final LinkedHashMap<String, Job> lingering = new LinkedHashMap<>(); // oldest idle first
+  // The latest lingering job per (user, key): ended, its cost not yet history (see submit).
+  private final Map<String, Job> lastEnded = new HashMap<>();
   final Map<String, User> users = new HashMap<>();
   int cores;
   private long nextSeq;
@@ -123,9 +125,12 @@ final class JobBook {
     Job job = jobs.get(jobId);
     joined[0] = false;
     if (job == null) {
-      job = lingering.remove(jobId);
+      job = lingering.get(jobId);
       if (job != null && job.user != user) {
         job = null; // same id, other user: a different job
+      } else if (job != null) {
+        lingering.remove(jobId);
+        lastEnded.remove(userKey(job), job);
       }
       if (job == null) {
         job = new Job(jobId, info.jobKey(), user, nextSeq++, info.inputBytes());
@@ -133,7 +138,16 @@ final class JobBook {
             info.costHintMs(), info.inputBytes(), Math.max(0, info.numTasks()));
         job.estimateMs = Math.max(1.0, e.coreMs());
         job.source = e.source();
-        if (e.source().endsWith("-tasks") && info.numTasks() > 0) {
+        Job previous = job.key == null ? null : lastEnded.get(userKey(job));
+        if (previous != null && !e.source().equals("hint") && !e.source().startsWith("user-key")
+            && previous.usedMs >= 1) {
+          // The same user's same kind of job just ended: better than any other level, though
+          // it becomes history only when it stops lingering (a user's next job often comes at
+          // once, as in a loop).
+          job.estimateMs = previous.usedMs;
+          job.source = "user-key-ended";
+        }
+        if (job.source.endsWith("-tasks") && info.numTasks() > 0) {
           job.priorMsPerTask = job.estimateMs / info.numTasks();
         }
       } else if (job.estimateMs - job.usedMs < 1.0) {
@@ -263,18 +277,17 @@ final class JobBook {
     }
     job.taskSetKeys.clear();
     job.idleSinceMs = nowMs;
-    // Learned now, not when it stops lingering: the user's next job may come at once. A later
-    // action of the same block (a continuation) is learned again, with the cost of both.
-    config.estimator().onJobCompleted(job.user.name, job.key, job.usedMs, job.inputBytes,
-        job.endedTasks);
     if (job.user.jobs.isEmpty()) {
       job.user.idleSinceMs = nowMs;
     }
     lingering.put(jobId, job);
+    if (job.key != null) {
+      lastEnded.put(userKey(job), job);
+    }
     return job;
   }
 
-  /** Forgets ended jobs past their linger time. */
+  /** Forgets ended jobs past their linger time (their cost becomes history). */
   void expireLingering(long nowMs) {
     Iterator<Job> it = lingering.values().iterator();
     while (it.hasNext()) {
@@ -282,8 +295,19 @@ final class JobBook {
       if (nowMs - job.idleSinceMs < config.lingerMs() && lingering.size() <= config.maxLingering()) {
         break;
       }
+      // Learned only now: until then a later action of the same block (an adaptive query's
+      // next stage, say) may continue it, and a part of a job is not its cost.
+      config.estimator().onJobCompleted(job.user.name, job.key, job.usedMs, job.inputBytes,
+          job.endedTasks);
       it.remove();
+      if (job.key != null) {
+        lastEnded.remove(userKey(job), job);
+      }
     }
+  }
+
+  private static String userKey(Job job) {
+    return job.user.name + '\u0000' + job.key;
   }
 
   /** Sum of the weights of users with active jobs. */
