@@ -10,6 +10,8 @@ import math
 import pytest
 from test_policy_core import Driver
 
+LINGER_MS = 11_000  # past PolicyConfig.defaults' 10 s linger, after which a job's cost is history
+
 
 @pytest.fixture(scope="module")
 def jvm(spark):
@@ -104,6 +106,7 @@ def test_a_job_groups_estimate_per_task_grows_with_its_spark_jobs(jvm):
     d.task_ended(first, 500)
     d.remove(first)
     d.policy.onLogicalJobEnded("warmup", d.now)
+    d.now += LINGER_MS  # past its linger: the next submission files its cost as history
     # Bob is new and "g" unknown: the recent jobs' 500 ms per task, times the tasks seen so far.
     d.submit("bob", "group", tasks=3, key="g")
     assert _job(d, "group")["estimate_ms"] == pytest.approx(1500)
@@ -112,32 +115,32 @@ def test_a_job_groups_estimate_per_task_grows_with_its_spark_jobs(jvm):
     assert _job(d, "group")["estimate_ms"] == pytest.approx(4000)
 
 
+def _run(d, name, task_ms, tasks=2):
+    s = d.submit("alice", name, tasks=tasks, key="daily")
+    job = _job(d, name)
+    for _ in range(tasks):
+        d.task_ended(s, task_ms)
+    d.remove(s)
+    d.policy.onLogicalJobEnded(name, d.now)
+    return job
+
+
 def test_learned_estimate_converges_on_repeated_jobs(jvm):
     d = Driver(jvm, "uwfq")
-    estimates = []
-    for i in range(12):
-        name = f"daily-{i}"
-        s = d.submit("alice", name, tasks=2, key="daily")
-        estimates.append(_job(d, name)["estimate_ms"])
-        d.task_ended(s, 1000)
-        d.task_ended(s, 1000)
-        d.remove(s)
-        d.policy.onLogicalJobEnded(name, d.now)
-    assert estimates[0] == 1000  # cold start: the default
-    assert estimates[1] == pytest.approx(2000)  # learned from the first run, as soon as it ended
-    assert all(e == pytest.approx(2000) for e in estimates[1:])
+    first = _run(d, "daily-0", 1000)
+    assert (first["estimate_ms"], first["source"]) == (1000, "default")  # nothing known yet
+    # At once: the run that just ended is lingering (a later action could still continue it),
+    # so it is not history yet, but it is the estimate.
+    second = _run(d, "daily-1", 1000)
+    assert (second["estimate_ms"], second["source"]) == (pytest.approx(2000), "user-key-ended")
+    for i in range(2, 12):
+        d.now += LINGER_MS
+        job = _run(d, f"daily-{i}", 1000)
+        assert (job["estimate_ms"], job["source"]) == (pytest.approx(2000), "user-key")
     # A job that doubles: the log mean moves 30% of the way each run, 2000 * 2^(1 - 0.7^k).
     for k in range(1, 11):
-        name = f"bigger-{k}"
-        s = d.submit("alice", name, tasks=2, key="daily")
-        assert _job(d, name)["estimate_ms"] == pytest.approx(2000 * 2 ** (1 - 0.7 ** (k - 1)))
-        d.task_ended(s, 2000)
-        d.task_ended(s, 2000)
-        d.remove(s)
-        d.policy.onLogicalJobEnded(name, d.now)
-    assert math.isclose(_job_estimate_next(d), 4000, rel_tol=0.03)
-
-
-def _job_estimate_next(d):
-    d.submit("alice", "probe", tasks=2, key="daily")
-    return _job(d, "probe")["estimate_ms"]
+        d.now += LINGER_MS
+        job = _run(d, f"bigger-{k}", 2000)
+        assert job["estimate_ms"] == pytest.approx(2000 * 2 ** (1 - 0.7 ** (k - 1)))
+    d.now += LINGER_MS
+    assert math.isclose(_run(d, "probe", 2000)["estimate_ms"], 4000, rel_tol=0.03)
