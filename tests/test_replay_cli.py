@@ -49,3 +49,26 @@ def test_partitioned_policies_are_named_with_a_suffix():
 def test_unknown_partitioned_policy_is_an_error(capsys):
     assert main(["replay", "demo", "--policies", "fair,lottery-p"]) == 2
     assert "lottery-p is not a policy" in capsys.readouterr().err
+
+
+def test_unknown_estimates_is_an_error(capsys):
+    assert main(["replay", "demo", "--estimates", "psychic"]) == 2
+    err = capsys.readouterr().err
+    assert "'psychic' is not one of oracle, learned, noisy" in err
+
+
+def test_cost_hints_oracle_learned_and_seeded_noise():
+    import math
+
+    from workloads.estimates import cost_hints
+
+    true = {f"job{i}": 1000.0 + i for i in range(2000)}
+    assert cost_hints(true, "oracle") == true
+    assert set(cost_hints(true, "learned").values()) == {None}
+    noisy = cost_hints(true, "noisy", seed=3)
+    assert noisy == cost_hints(true, "noisy", seed=3)  # reruns get the same hints
+    assert noisy != cost_hints(true, "noisy", seed=4)
+    logs = [math.log(noisy[j] / true[j]) for j in true]
+    mean = sum(logs) / len(logs)
+    sd = math.sqrt(sum((x - mean) ** 2 for x in logs) / len(logs))
+    assert abs(mean) < 0.05 and 0.45 < sd < 0.55  # lognormal(0, 0.5): 2000 draws

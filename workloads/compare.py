@@ -91,7 +91,7 @@ def session_options(policy: str, scaling: Scaling) -> dict:
 
 def compare_policies(workload: Workload, policies: list[str], scaling: Scaling, *,
                      runs: int = 1, seed: int = 0, log: Callable[[str], None] = print,
-                     progress_every_s: float = 10.0) -> Comparison:
+                     progress_every_s: float = 10.0, estimates: str = "oracle") -> Comparison:
     from spark_uwfq.session import local_session
 
     comparison = Comparison(workload=workload, scaling=scaling, seed=seed)
@@ -101,7 +101,7 @@ def compare_policies(workload: Workload, policies: list[str], scaling: Scaling, 
                               conf=SESSION_CONF, **session_options(policy, scaling))
         try:
             replayer = Replayer(spark, workload, scaling, seed=seed, log=log,
-                                progress_every_s=progress_every_s)
+                                progress_every_s=progress_every_s, estimates=estimates)
             # Every policy's jobs must burn the same: keep the least overhead any session
             # measured (a loaded machine inflates a measurement, never deflates it).
             measured = replayer.calibrate()

@@ -20,6 +20,7 @@ import spark_uwfq as uwfq
 from spark_uwfq.events import EventLog
 from spark_uwfq.metrics import JobOutcome
 from workloads.arrivals import WallClock, run_entry
+from workloads.estimates import check_estimates, cost_hints
 from workloads.model import Entry, LogicalJob, Workload
 from workloads.spark_jobs import LoopJobs
 
@@ -80,8 +81,10 @@ class Replayer:
     """Replays one workload, any number of times, in one SparkSession."""
 
     def __init__(self, spark: Any, workload: Workload, scaling: Scaling, *, seed: int = 0,
-                 log: Callable[[str], None] = print, progress_every_s: float = 10.0):
+                 log: Callable[[str], None] = print, progress_every_s: float = 10.0,
+                 estimates: str = "oracle"):
         self.spark = spark
+        self.estimates = check_estimates(estimates)
         self.workload = workload
         self.scaling = scaling
         self.seed = seed
@@ -128,8 +131,8 @@ class Replayer:
         from pyspark import InheritableThread
 
         ids = {group: uuid.uuid4().hex for group in self.groups}
-        hints = {g: sum(self.scaling.core_ms(e) for e in entries)
-                 for g, entries in self.groups.items()}
+        hints = cost_hints({g: sum(self.scaling.core_ms(e) for e in entries)
+                            for g, entries in self.groups.items()}, self.estimates, self.seed)
         total = sum(len(entries) for entries in self.groups.values())
         done, failures, lock = [0], [], threading.Lock()
         clock = WallClock()

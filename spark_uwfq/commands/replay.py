@@ -34,6 +34,11 @@ def register(sub) -> None:
     parser.add_argument("--cpu-time", action="store_true",
                         help="size jobs in thread CPU time instead of wall time (on a busy "
                              "machine jobs then grow with the load)")
+    parser.add_argument("--estimates", default="oracle",
+                        help="the jobs' cost hints: oracle (their true sizes, the default), "
+                             "learned (no hint: the plugin's learned estimator), or noisy (the "
+                             "true sizes times a lognormal(0, 0.5) factor, seeded by --seed); "
+                             "results go to results/replay/WORKLOAD-ESTIMATES unless oracle")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     parser.set_defaults(run=run)
 
@@ -57,10 +62,12 @@ def _policies(text: str, partitioner: bool = False) -> list[str]:
 
 def run(args) -> int:
     from workloads import WorkloadError, load_workload
+    from workloads.estimates import check_estimates
     from workloads.replay import Scaling
 
     try:
         policies = _policies(args.policies, args.partitioner)
+        check_estimates(args.estimates)
         if not args.scale > 0 or args.runs < 1 or args.cores < 1:
             raise ValueError("--scale must be > 0, --runs and --cores at least 1")
         workload = load_workload(args.workload)
@@ -71,14 +78,17 @@ def run(args) -> int:
     from workloads.report import format_table, write_results
 
     scaling = Scaling(scale=args.scale, cores=args.cores, cpu_time=args.cpu_time)
-    out = args.out or Path("results") / "replay" / workload.name
+    suffix = "" if args.estimates == "oracle" else f"-{args.estimates}"
+    out = args.out or Path("results") / "replay" / f"{workload.name}{suffix}"
     jobs = len(workload.logical_jobs())
     print(f"replaying {workload.name} ({len(workload.users)} users, {jobs} logical jobs, "
           f"{workload.total_core_ms * scaling.size_factor / 1000:.0f} core-s of work) "
-          f"under {', '.join(policies)}; scale {args.scale:g}, {args.runs} run(s) each",
+          f"under {', '.join(policies)}; scale {args.scale:g}, {args.runs} run(s) each, "
+          f"{args.estimates} estimates",
           flush=True)
     comparison = compare_policies(workload, policies, scaling, runs=args.runs, seed=args.seed,
-                                  log=lambda line: print(line, flush=True))
+                                  log=lambda line: print(line, flush=True),
+                                  estimates=args.estimates)
     paths = write_results(comparison, out)
     if not args.no_plots:
         from workloads.plots import write_plots
