@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import argparse
 import platform
+import sys
 import time
 from pathlib import Path
+
+# This checkout's package first, not whichever one the virtualenv installed in editable mode.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from spark_uwfq.provenance import git_commit
 from spark_uwfq.simulate.report import policy_rows
