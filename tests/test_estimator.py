@@ -144,3 +144,17 @@ def test_learned_estimate_converges_on_repeated_jobs(jvm):
         assert job["estimate_ms"] == pytest.approx(2000 * 2 ** (1 - 0.7 ** (k - 1)))
     d.now += LINGER_MS
     assert math.isclose(_run(d, "probe", 2000)["estimate_ms"], 4000, rel_tol=0.03)
+
+
+def test_a_guess_far_off_loses_its_place_a_hint_keeps_it(jvm):
+    for hint, small_first in ((-1, True), (1000, False)):
+        d = Driver(jvm, "uwfq")
+        big = d.submit("alice", "big", tasks=4, hint=hint)  # placed for 1,000 core-ms
+        d.order(running={big: 2})
+        d.now = 3000
+        d.order(running={big: 2})  # learned: 4 tasks * 3,000 = 12,000 > 3 * 1,000
+        small = d.submit("alice", "small", tasks=1, hint=2000)
+        order = d.order(running={big: 2})
+        # Alice's per-job virtual time is still 0: small's local deadline is 2,000; big's is
+        # 12,000 once re-placed (a guess 12x off), or stays 1,000 (a hint, trusted).
+        assert (order.index(small) < order.index(big)) == small_first, hint

@@ -63,14 +63,34 @@ public final class UwfqPolicy extends BasePolicy {
     // A grown estimate lengthens the chain (later deadlines move out) but keeps the job's
     // place among its user's jobs: re-sorting it behind the user's later jobs starved
     // half-run jobs whose first tasks were the largest splits.
+    if (grew) {
+      replaceIfGuessWasFarOff(job);
+    }
     rechain(u, w);
   }
 
   @Override
   void estimateGrew(JobBook.Job job, long nowMs) {
     // As for a task end: later deadlines of the user move out, the job keeps its place.
-    rechain(job.user, book.activeWeight());
+    replaceIfGuessWasFarOff(job);
+    rechain(job.user, virtuallyActiveWeight());
   }
+
+  /**
+   * The exception to keeping its place: a learned estimate (a guess from other jobs) that grew
+   * past {@value #FAR_OFF}x the cost its place was given for. A job group first guessed small
+   * that shows thousands of core-seconds must not hold its user's next small jobs behind all
+   * of it (simulated trace with the partitioner: a 67 core-s job took 131 s instead of 10 s).
+   * The over-shoot of a projection from skewed first tasks stays under that factor.
+   */
+  private void replaceIfGuessWasFarOff(JobBook.Job job) {
+    double placedFor = job.localDeadline - job.localStart;
+    if (!"hint".equals(job.source) && job.estimateMs > FAR_OFF * placedFor) {
+      job.localDeadline = job.localStart + job.estimateMs;
+    }
+  }
+
+  static final double FAR_OFF = 3;
 
   /** Brings the user's per-job virtual time to V; {@code jobs} is its job count since then. */
   private void touch(JobBook.User u, int jobs) {
