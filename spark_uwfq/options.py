@@ -117,7 +117,7 @@ OPTIONS: tuple[Option, ...] = (
            "Properties file of user=weight lines, re-read when it changes; overrides weights."),
     Option("default_cost_ms", "spark.uwfq.defaultCostMs", 1000, "a positive integer",
            _positive_int,
-           "Estimate (core-ms) for a job with no hint and no history."),
+           "Estimate (core-ms) for a job with no hint, before any job has completed."),
     Option("grace_ms", "spark.uwfq.graceMs", 3000, "a non-negative integer", _non_negative_int,
            "uwfq: the most service (ms of the whole cluster) an active user banks by using "
            "less than its share; also how long an idle user's state is kept once virtual time "
