@@ -158,3 +158,14 @@ def test_a_guess_far_off_loses_its_place_a_hint_keeps_it(jvm):
         # Alice's per-job virtual time is still 0: small's local deadline is 2,000; big's is
         # 12,000 once re-placed (a guess 12x off), or stays 1,000 (a hint, trusted).
         assert (order.index(small) < order.index(big)) == small_first, hint
+
+
+def test_a_burst_of_guesses_is_re_placed_together_and_keeps_its_order(jvm):
+    d = Driver(jvm, "uwfq")
+    first = d.submit("alice", "first", tasks=4, key="k")  # both placed for the 1,000 default,
+    second = d.submit("alice", "second", tasks=4, key="k")  # at the same virtual time
+    d.order(running={first: 2})
+    d.now = 3000
+    order = d.order(running={first: 2})  # first: 12,000, 12x its guess; second moves with it
+    assert order.index(first) < order.index(second)
+    assert _job(d, "second")["estimate_ms"] == pytest.approx(12000)
