@@ -103,8 +103,8 @@ def main(argv=None) -> int:
     csv_path = ROOT / "benchmarks" / "results" / "estimator_replay.csv"
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     started, rows = time.time(), []
-    for key in args.scenarios.split(","):
-        for mode in args.modes.split(","):
+    for mode in args.modes.split(","):  # every scenario without the partitioner first
+        for key in args.scenarios.split(","):
             name = SCENARIOS.get(key, key)
             print(f"== {name}, partitioner {mode}", flush=True)
             rows += measure(name, mode == "yes", scaling, log=lambda line: print(line, flush=True))
