@@ -13,10 +13,11 @@ from workloads.loader import parse_workload
 from workloads.replay import Scaling
 from workloads.spark_jobs import key_row_counts
 
-# alice bursts three big jobs; bob sends one small job half a second later (at scale 0.25;
-# alice's jobs have all reached Spark by then, in order). Under fifo bob waits
-# for all of alice's; under uwfq he overtakes them at the next task boundary, and alice's
-# own jobs finish one after another (her share is not split among them).
+# alice bursts three big jobs; bob sends one small job a second later (scale 0.5): by then all
+# of alice's jobs have reached Spark, in order, even on a loaded machine, and her first job is
+# still running (about two seconds). Under fifo bob waits for all of alice's; under uwfq he
+# overtakes them at the next task boundary, and alice's own jobs finish one after another (her
+# share is not split among them).
 SCENARIO = [
     {"user": "alice", "workloads": [
         {"workloadName": "big", "className": "Loop1000", "totalIterations": 3,
@@ -26,7 +27,7 @@ SCENARIO = [
          "startTimeMs": 2000, "poissonRateInMinutes": 0, "frequency": "PARA", "params": {}}]},
 ]
 POLICIES = ["fifo", "uwfq"]
-SCALING = Scaling(scale=0.25, cores=2)
+SCALING = Scaling(scale=0.5, cores=2)
 
 
 def completion_order(outcomes) -> list[str]:
