@@ -13,7 +13,9 @@ from spark_uwfq.provenance import git_commit
 from workloads.compare import Comparison
 from workloads.loader import SCENARIOS
 
-PAPER_RESULTS = [SCENARIOS / "paper", Path("/work/shared/reference/uwfq-paper/results")]
+# The copies shipped with the scenarios, then the reference folder beside a checkout (../shared).
+PAPER_RESULTS = [SCENARIOS / "paper",
+                 Path(__file__).resolve().parents[2] / "shared" / "reference" / "uwfq-paper" / "results"]
 
 
 def write_results(comparison: Comparison, out: Path) -> list[Path]:
