@@ -16,6 +16,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import pandas as pd
+
 import spark_uwfq as uwfq
 from spark_uwfq.events import EventLog
 from spark_uwfq.metrics import JobOutcome
@@ -25,6 +27,7 @@ from workloads.model import Entry, LogicalJob, Workload
 from workloads.spark_jobs import LoopJobs
 
 PAPER_CORES = 32
+DRAIN_EVERY_S = 5.0  # how often a run moves recorded events out of the driver's buffer
 
 
 @dataclass(frozen=True)
@@ -185,9 +188,16 @@ class Replayer:
         for t in users:
             t.start()
         next_report = self.progress_every_s
+        # Drained as the run goes: the driver keeps a bounded buffer (spark.uwfq.events.capacity)
+        # and a long run with the partitioner records more events than it holds.
+        chunks, next_drain = [], DRAIN_EVERY_S
+        dropped_before = self.events.dropped
         try:
             while any(t.is_alive() for t in users):
                 time.sleep(0.25)
+                if clock.now() >= next_drain:
+                    next_drain += DRAIN_EVERY_S
+                    chunks.append(self.events.drain(flush=False))
                 if clock.now() >= next_report:
                     next_report += self.progress_every_s
                     self.log(f"  [{policy} run {run_index + 1}] {done[0]}/{total} jobs done "
@@ -195,11 +205,15 @@ class Replayer:
         except KeyboardInterrupt:
             clock.stop()
             raise
-        events = self.events.drain()
+        chunks.append(self.events.drain())
+        events = pd.concat(chunks, ignore_index=True)
         outcomes = self._outcomes(events, ids, t0_ms, isolated)
         missing = len(self.groups) - len(outcomes)
         if missing:
             failures.append(f"{missing} logical jobs left no job events")
+        if self.events.dropped > dropped_before:
+            failures.append(f"{self.events.dropped - dropped_before} events were dropped: raise "
+                            "spark.uwfq.events.capacity")
         tasks = events[events.kind == "TASK_END"]
         return RunResult(policy=policy, run=run_index, outcomes=outcomes,
                          total_time_s=max((o.finish_s for o in outcomes), default=0.0),
