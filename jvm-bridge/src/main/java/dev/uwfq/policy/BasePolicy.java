@@ -94,7 +94,9 @@ abstract class BasePolicy implements SchedulingPolicy {
 
   @Override
   public final void order(List<TaskSetView> taskSets, long nowMs) {
-    refineFromRunning(taskSets, nowMs);
+    if (ordersByEstimates()) {
+      refineFromRunning(taskSets, nowMs); // an extra pass under Spark's lock: only where it counts
+    }
     beforeKeys(taskSets, nowMs);
     for (TaskSetView v : taskSets) {
       JobBook.TaskSet ts = book.taskSet(v.info);
@@ -181,6 +183,11 @@ abstract class BasePolicy implements SchedulingPolicy {
    * logical job when that job is still queued (else null); {@code grew}: its estimate grew.
    */
   void taskEnded(JobBook.Job job, double runMs, boolean grew, long nowMs) {}
+
+  /** Whether estimates change this policy's order (else running tasks are not re-read). */
+  boolean ordersByEstimates() {
+    return true;
+  }
 
   /** The job's estimate grew while its tasks ran (between task ends). */
   void estimateGrew(JobBook.Job job, long nowMs) {}

@@ -20,4 +20,9 @@ public final class FairPolicy extends BasePolicy {
     v.primary = v.runningTasks;
     v.secondary = 0;
   }
+
+  @Override
+  boolean ordersByEstimates() {
+    return false;
+  }
 }

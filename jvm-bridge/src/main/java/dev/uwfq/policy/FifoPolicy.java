@@ -16,4 +16,9 @@ public final class FifoPolicy extends BasePolicy {
     v.primary = ts.job.seq;
     v.secondary = v.info.sparkJobId();
   }
+
+  @Override
+  boolean ordersByEstimates() {
+    return false;
+  }
 }

@@ -43,4 +43,9 @@ public final class UjfPolicy extends BasePolicy {
     v.secondary = u.servedMs / u.weight;
     v.tertiary = v.runningTasks;
   }
+
+  @Override
+  boolean ordersByEstimates() {
+    return false;
+  }
 }
