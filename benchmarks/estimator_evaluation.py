@@ -68,10 +68,12 @@ def main() -> None:
         f"- 32 cores, the paper's job sizes, mean of seeds {', '.join(map(str, seeds))}; "
         "uwfq's mean response time (s) and DVR against ujf (ujf ignores estimates).",
         "- oracle: the true size as the hint. learned: no hint; the plugin's HistoryEstimator "
-        "(history per user and key, else per key, else per user scaled by task count, else the "
-        "recent jobs' lower quintile per task, scaled by task count; learned when a job ends) "
-        "and JobBook's refinement while the job runs (from ended tasks, and from running "
-        "tasks' elapsed time). noisy: the true size times a lognormal(0, 0.5) factor.",
+        "(history per user and key, else per key, else per user scaled by task count, else "
+        "the recent jobs' cost fitted on their task count and taken at the residuals' lower "
+        "quintile; learned when a job ends), a never-seen job following a running or "
+        "just-ended job of its key, and JobBook's refinement while the job runs (from ended "
+        "tasks, and from running tasks' elapsed time). noisy: the true size times a "
+        "lognormal(0, 0.5) factor.",
         "- target (issue 7): learned/oracle response <= 1.15 and |DVR learned - DVR oracle| <= "
         "0.15. DVR is judged by the absolute difference: it is already a mean ratio of lateness "
         "(r_j = lateness / ujf's response), and the oracle's DVR is near 0 on most scenarios, "

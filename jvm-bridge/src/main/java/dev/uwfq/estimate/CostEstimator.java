@@ -19,6 +19,11 @@ public interface CostEstimator {
   /** A logical job of this user and key completed after using {@code coreMs} in {@code tasks}. */
   void onJobCompleted(String user, String key, double coreMs, long inputBytes, long tasks);
 
+  /** Whether {@code key}'s history shows jobs too different to be one kind (never for null). */
+  default boolean keyVaries(String key) {
+    return false;
+  }
+
   /**
    * An estimate and where it came from: "hint", or the level of history that gave it
    * ("user-key", "key", "user", "recent"; with "-bytes" when scaled by input size, "-tasks" when

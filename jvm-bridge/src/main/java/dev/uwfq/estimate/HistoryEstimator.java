@@ -45,7 +45,7 @@ public final class HistoryEstimator implements CostEstimator {
   private final int maxEntries;
   private final Map<String, Level> history;
   private final double[] recentMs = new double[RECENT];
-  private final double[] recentMsPerTask = new double[RECENT]; // NaN: task count unknown
+  private final long[] recentTasks = new long[RECENT]; // <= 0: task count unknown
   private int recentCount;
   private int recentNext;
 
@@ -113,12 +113,18 @@ public final class HistoryEstimator implements CostEstimator {
       return estimate(Math.exp(level.logMs), names[i]);
     }
     if (recentCount > 0) {
-      double perTask = coldStart(recentMsPerTask);
-      return tasks > 0 && !Double.isNaN(perTask)
-          ? estimate(perTask * tasks, "recent-tasks")
-          : estimate(coldStart(recentMs), "recent");
+      double fitted = tasks > 0 ? coldStartByTasks(tasks) : Double.NaN;
+      return Double.isNaN(fitted)
+          ? estimate(lowerQuantile(Arrays.copyOf(recentMs, recentCount)), "recent")
+          : estimate(fitted, "recent-tasks");
     }
     return new Estimate(defaultMs, "default");
+  }
+
+  @Override
+  public synchronized boolean keyVaries(String key) {
+    Level level = key == null ? null : history.get(keyId(key));
+    return level != null && level.logVar > MAX_KEY_LOG_VAR;
   }
 
   @Override
@@ -133,7 +139,7 @@ public final class HistoryEstimator implements CostEstimator {
       }
     }
     recentMs[recentNext] = coreMs;
-    recentMsPerTask[recentNext] = tasks > 0 ? coreMs / tasks : Double.NaN;
+    recentTasks[recentNext] = tasks;
     recentNext = (recentNext + 1) % RECENT;
     recentCount = Math.min(RECENT, recentCount + 1);
   }
@@ -142,15 +148,60 @@ public final class HistoryEstimator implements CostEstimator {
     return new Estimate(Math.max(1.0, ms), source);
   }
 
-  /** The recent values' {@link #COLD_START_QUANTILE} quantile, of those known (NaN: none). */
-  private double coldStart(double[] values) {
-    double[] known = Arrays.stream(values, 0, recentCount).filter(v -> !Double.isNaN(v)).sorted()
-        .toArray();
-    int n = known.length;
+  /**
+   * A never-seen job's cost from its task count, by the recent jobs': log cost is fitted as a
+   * line in log task count, and the prediction is shifted down to the residuals' {@link
+   * #COLD_START_QUANTILE} quantile. The slope is shrunk towards 1 (cost per task) by
+   * {@link #SLOPE_PRIOR}, so recent jobs of one task count give the old rule: the lower
+   * quintile per task, times the tasks. Fitted, because cost is not proportional to tasks where
+   * a partitioner gives small jobs a floor of tasks (the paper's 4 + 1.83 per second): per
+   * task, the small jobs that fill the recent window made a large job look 4x smaller
+   * (simulated trace with the partitioner). NaN when no recent job knew its task count.
+   */
+  private double coldStartByTasks(long tasks) {
+    int n = 0;
+    double[] x = new double[recentCount];
+    double[] y = new double[recentCount];
+    for (int i = 0; i < recentCount; i++) {
+      if (recentTasks[i] > 0) {
+        x[n] = Math.log(recentTasks[i]);
+        y[n] = Math.log(Math.max(1.0, recentMs[i]));
+        n++;
+      }
+    }
     if (n == 0) {
       return Double.NaN;
     }
-    return known[(int) Math.min(n - 1, Math.floor(COLD_START_QUANTILE * n))];
+    double meanX = 0;
+    double meanY = 0;
+    for (int i = 0; i < n; i++) {
+      meanX += x[i] / n;
+      meanY += y[i] / n;
+    }
+    double varX = 0;
+    double cov = 0;
+    for (int i = 0; i < n; i++) {
+      varX += (x[i] - meanX) * (x[i] - meanX) / n;
+      cov += (x[i] - meanX) * (y[i] - meanY) / n;
+    }
+    double slope = Math.max(0, Math.min(2, (cov + SLOPE_PRIOR) / (varX + SLOPE_PRIOR)));
+    double[] residuals = new double[n];
+    for (int i = 0; i < n; i++) {
+      residuals[i] = y[i] - meanY - slope * (x[i] - meanX);
+    }
+    return Math.exp(meanY + slope * (Math.log(tasks) - meanX) + lowerQuantile(residuals));
+  }
+
+  /**
+   * Weight of the prior slope 1, as a variance of log task count: task counts spread less than
+   * about 1.4x leave the slope near 1, a spread of 10x and more lets the data speak.
+   */
+  static final double SLOPE_PRIOR = 0.1;
+
+  /** The {@link #COLD_START_QUANTILE} quantile of {@code values} (sorted in place). */
+  private static double lowerQuantile(double[] values) {
+    Arrays.sort(values);
+    return values[(int) Math.min(values.length - 1, Math.floor(COLD_START_QUANTILE * values.length))];
   }
 
   private static String userKeyId(String user, String key) {

@@ -70,6 +70,18 @@ abstract class BasePolicy implements SchedulingPolicy {
     JobBook.Job job = book.taskEnded(stageId, stageAttempt, runMs, successful, joined);
     boolean queued = job != null && book.jobs.get(job.id) == job;
     taskEnded(queued ? job : null, Math.max(0, runMs), queued && joined[0], nowMs);
+    if (queued && joined[0] && !job.cold) {
+      coldPeersChanged(job.key, nowMs);
+    }
+  }
+
+  /** Cold jobs follow their key's peers (JobBook.follow): after a peer grew or ended. */
+  private void coldPeersChanged(String key, long nowMs) {
+    if (ordersByEstimates()) {
+      for (JobBook.Job peer : book.coldPeersChanged(key)) {
+        estimateGrew(peer, nowMs);
+      }
+    }
   }
 
   @Override
@@ -89,6 +101,7 @@ abstract class BasePolicy implements SchedulingPolicy {
     }
     book.leave(logicalJob, nowMs);
     jobLeft(job, nowMs);
+    coldPeersChanged(job.key, nowMs);
     housekeeping(nowMs, false);
   }
 
@@ -140,6 +153,7 @@ abstract class BasePolicy implements SchedulingPolicy {
     for (JobBook.Job job : touched) {
       if (book.jobs.get(job.id) == job && book.refineFromRunning(job)) {
         estimateGrew(job, nowMs);
+        coldPeersChanged(job.key, nowMs);
       }
       job.runningNow = -1;
     }

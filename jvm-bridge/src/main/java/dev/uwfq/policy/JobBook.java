@@ -42,6 +42,11 @@ final class JobBook {
     double estimateMs; // of the whole logical job
     String source;
     double priorMsPerTask = Double.NaN; // set when the estimate was scaled by task count
+    // A guess from other kinds of jobs, and no task of its own has run yet: it follows what
+    // jobs of its key show (see follow).
+    boolean cold;
+    double guessMs; // the estimator's guess, while cold
+    String guessSource;
     long tasksSeen; // in all task sets submitted so far
     double usedMs;
     double usedAtJoin; // usedMs when the current queue segment began
@@ -102,6 +107,10 @@ final class JobBook {
   final LinkedHashMap<String, Job> lingering = new LinkedHashMap<>(); // oldest idle first
   // The latest lingering job per (user, key): ended, its cost not yet history (see submit).
   private final Map<String, Job> lastEnded = new HashMap<>();
+  // Queued jobs by key, any user, and the latest lingering job per key: what a cold job follows.
+  private final Map<String, List<Job>> liveByKey = new HashMap<>();
+  private final Map<String, Job> lastEndedByKey = new HashMap<>();
+  private final List<Job> peersChanged = new ArrayList<>();
   final Map<String, User> users = new HashMap<>();
   int cores;
   private long nextSeq;
@@ -131,6 +140,9 @@ final class JobBook {
       } else if (job != null) {
         lingering.remove(jobId);
         lastEnded.remove(userKey(job), job);
+        if (job.key != null) {
+          lastEndedByKey.remove(job.key, job);
+        }
       }
       if (job == null) {
         job = new Job(jobId, info.jobKey(), user, nextSeq++, info.inputBytes());
@@ -147,6 +159,9 @@ final class JobBook {
           job.estimateMs = previous.usedMs;
           job.source = "user-key-ended";
         }
+        job.cold = !e.knowsJob() && !job.source.equals("user-key-ended") && job.key != null;
+        job.guessMs = job.estimateMs;
+        job.guessSource = job.source;
         if (job.source.endsWith("-tasks") && info.numTasks() > 0) {
           job.priorMsPerTask = job.estimateMs / info.numTasks();
         }
@@ -158,6 +173,9 @@ final class JobBook {
       }
       job.usedAtJoin = job.usedMs;
       jobs.put(jobId, job);
+      if (job.key != null) {
+        liveByKey.computeIfAbsent(job.key, k -> new ArrayList<>()).add(job);
+      }
       user.jobs.add(job);
       joined[0] = true;
     }
@@ -173,6 +191,10 @@ final class JobBook {
     if (job.tasksSeen * job.priorMsPerTask > job.estimateMs) {
       // An estimate per task grows with the job's later task sets (a job group's Spark jobs).
       job.estimateMs = job.tasksSeen * job.priorMsPerTask;
+      job.guessMs = Math.max(job.guessMs, job.estimateMs);
+    }
+    if (job.cold) {
+      follow(job);
     }
     return job;
   }
@@ -188,6 +210,7 @@ final class JobBook {
       return null;
     }
     Job job = ts.job;
+    job.cold = false;
     double run = Math.max(0, runMs);
     job.usedMs += run;
     job.user.servedMs += run;
@@ -224,19 +247,25 @@ final class JobBook {
    * {@code runningElapsedMs} (the caller sums them over the job's task sets); returns whether it
    * grew by more than {@value #GROWTH_STEP}x, so that the policy re-sorts only on real news.
    * A hint is the caller's knowledge and is left to the task-end projection. A learned estimate
-   * grows to the projection: every task not yet ended costs the larger of the ended tasks' mean
-   * and the running tasks' mean elapsed time (a stage's first tasks to end are its shortest, and
-   * long tasks show while they run).
+   * grows to the projection: the ended tasks' time, the running tasks' elapsed time (at least
+   * the mean task each), and the mean task for each task not started (the ended tasks' mean, or
+   * with none ended the running tasks' mean elapsed time: long tasks show while they run).
+   * Running tasks count only for themselves: the tasks seen running are the long ones (the
+   * short ones came and went between rounds), and costing every remaining task at their mean
+   * projected twice a job's real size (simulated S3 with the partitioner).
    */
   boolean refineFromRunning(Job job) {
+    if (job.runningNow > 0) {
+      job.cold = false;
+    }
     if (job.runningNow == 0 || "hint".equals(job.source)) {
       return false;
     }
-    double perTask = job.runningElapsedMs / job.runningNow;
-    if (job.endedTasks > 0) {
-      perTask = Math.max(perTask, job.usedMs / job.endedTasks);
-    }
-    double projected = job.usedMs + Math.max(job.remainingTasks, job.runningNow) * perTask;
+    double runningMean = job.runningElapsedMs / job.runningNow;
+    double perTask = job.endedTasks > 0 ? job.usedMs / job.endedTasks : runningMean;
+    double notStarted = Math.max(0, job.remainingTasks - job.runningNow);
+    double projected = job.usedMs + Math.max(job.runningElapsedMs, job.runningNow * perTask)
+        + notStarted * perTask;
     if (projected > job.estimateMs * GROWTH_STEP) {
       job.estimateMs = projected;
       return true;
@@ -245,6 +274,70 @@ final class JobBook {
   }
 
   static final double GROWTH_STEP = 1.05;
+
+  /**
+   * A never-seen job's first guess comes from other kinds of jobs; a job of its own key that just
+   * ended, or else is running, knows better, unless the key's history shows its jobs vary too
+   * much to be one kind. The cold job takes that peer's cost (scaled by input bytes, else by
+   * task count, when both jobs know theirs) until its own tasks show: four users' identical jobs
+   * arriving together were each guessed small in turn, overtook the one running and were
+   * interleaved (simulated S3 with the partitioner: DVR 0.17, the oracle 0.01). An ended peer's
+   * cost is the truth; a running peer's is a projection, so the cold job takes the largest of
+   * those and its own guess, and drops back to the truth when the peer ends.
+   */
+  private boolean follow(Job cold) {
+    if (config.estimator().keyVaries(cold.key)) {
+      return false;
+    }
+    double ms;
+    String source;
+    Job ended = lastEndedByKey.get(cold.key);
+    if (ended != null && ended.usedMs >= 1) {
+      ms = scaled(ended.usedMs, ended, cold);
+      source = "key-ended";
+    } else {
+      ms = cold.guessMs;
+      source = cold.guessSource;
+      for (Job peer : liveByKey.getOrDefault(cold.key, List.of())) {
+        double peerMs = peer.cold ? 0 : scaled(peer.estimateMs, peer, cold);
+        if (peerMs > ms) {
+          ms = peerMs;
+          source = "key-live";
+        }
+      }
+    }
+    ms = Math.max(1.0, ms);
+    boolean changed = ms != cold.estimateMs;
+    cold.estimateMs = ms;
+    cold.source = source;
+    return changed;
+  }
+
+  private static double scaled(double peerMs, Job peer, Job cold) {
+    if (cold.inputBytes > 0 && peer.inputBytes > 0) {
+      return peerMs * cold.inputBytes / peer.inputBytes;
+    }
+    if (cold.tasksSeen > 0 && peer.tasksSeen > 0) {
+      return peerMs * cold.tasksSeen / peer.tasksSeen;
+    }
+    return peerMs;
+  }
+
+  /**
+   * After a job of {@code key} grew or ended: the cold jobs of that key whose estimate changed
+   * with it (the list is reused: read it before the next call).
+   */
+  List<Job> coldPeersChanged(String key) {
+    peersChanged.clear();
+    if (key != null) {
+      for (Job peer : liveByKey.getOrDefault(key, List.of())) {
+        if (peer.cold && follow(peer)) {
+          peersChanged.add(peer);
+        }
+      }
+    }
+    return peersChanged;
+  }
 
   void removeTaskSet(int stageId, int attempt) {
     TaskSet ts = taskSets.get(TaskSetInfo.key(stageId, attempt));
@@ -269,6 +362,13 @@ final class JobBook {
     }
     jobs.remove(jobId);
     job.user.jobs.remove(job);
+    if (job.key != null) {
+      List<Job> peers = liveByKey.get(job.key);
+      if (peers != null && peers.remove(job) && peers.isEmpty()) {
+        liveByKey.remove(job.key);
+      }
+      lastEndedByKey.put(job.key, job);
+    }
     for (Long key : job.taskSetKeys) {
       TaskSet ts = taskSets.get(key);
       if (ts != null && ts.job == job) {
@@ -302,6 +402,7 @@ final class JobBook {
       it.remove();
       if (job.key != null) {
         lastEnded.remove(userKey(job), job);
+        lastEndedByKey.remove(job.key, job);
       }
     }
   }
