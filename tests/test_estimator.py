@@ -169,3 +169,69 @@ def test_a_burst_of_guesses_is_re_placed_together_and_keeps_its_order(jvm):
     order = d.order(running={first: 2})  # first: 12,000, 12x its guess; second moves with it
     assert order.index(first) < order.index(second)
     assert _job(d, "second")["estimate_ms"] == pytest.approx(12000)
+
+
+def test_cold_start_fits_cost_on_the_task_count(jvm):
+    # A partitioner's floor of tasks makes cost grow faster than task count: 100 * tasks^1.5.
+    e = estimator(jvm)
+    for tasks in (4, 8, 16, 32, 64):
+        e.onJobCompleted(f"u{tasks}", f"k{tasks}", 100.0 * tasks ** 1.5, -1, tasks)
+    # ln tasks spreads with variance 2 ln(2)^2 = 0.961 and covariance 1.5 * 0.961 with ln cost:
+    # slope (1.441 + 0.1) / (0.961 + 0.1) = 1.4529; residuals 0.0471 * (ln tasks - mean), of
+    # which the lower quintile is -0.0327; at 64 tasks: 51,200 * exp(-0.0471 ln 4 - 0.0327).
+    got = e.estimate("nobody", "new", -1, -1, 64)
+    assert (got.coreMs(), got.source()) == (pytest.approx(46420.3, rel=1e-4), "recent-tasks")
+    # The rule per task (the lower quintile, 100 * 8^0.5 per task, times 64) said 18,102.
+    assert got.coreMs() > 2.5 * 64 * 100 * 8 ** 0.5
+
+
+def test_a_never_seen_job_follows_a_running_job_of_its_key_then_the_ended_one(jvm):
+    d = Driver(jvm, "uwfq")
+    first = d.submit("alice", "first", tasks=4, key="k")
+    d.order(running={first: 2})
+    d.now = 3000
+    d.order(running={first: 2})  # 2 running 3,000 ms, 2 not started at 3,000: 12,000
+    d.submit("bob", "second", tasks=4, key="k")
+    assert (_job(d, "second")["estimate_ms"], _job(d, "second")["source"]) == (
+        pytest.approx(12000), "key-live")
+    d.now = 6000
+    d.order(running={first: 2})  # first: 24,000, and second with it
+    assert _job(d, "second")["estimate_ms"] == pytest.approx(24000)
+    for _ in range(4):
+        d.task_ended(first, 2000)
+    d.remove(first)
+    d.policy.onLogicalJobEnded("first", d.now)
+    # first used 8,000 in all: the truth replaces the projection it followed.
+    assert (_job(d, "second")["estimate_ms"], _job(d, "second")["source"]) == (
+        pytest.approx(8000), "key-ended")
+    d.submit("carol", "third", tasks=2, key="k")  # half the tasks: half the ended job's cost
+    assert _job(d, "third")["estimate_ms"] == pytest.approx(4000)
+
+
+def test_a_key_whose_jobs_vary_is_not_followed(jvm):
+    d = Driver(jvm, "uwfq")
+    for i, task_ms in enumerate((250, 4000)):  # 1,000 and 16,000 core-ms: log variance 1.61
+        d.now += LINGER_MS
+        _run(d, f"t{i}", task_ms, tasks=4)
+    d.now += LINGER_MS
+    running = d.submit("alice", "running", tasks=4, key="daily")
+    d.order(running={running: 4})
+    d.now += 3000
+    d.order(running={running: 4})
+    d.submit("bob", "new", tasks=4, key="daily")
+    assert _job(d, "new")["source"] == "recent-tasks"
+
+
+def test_running_tasks_count_only_for_themselves(jvm):
+    d = Driver(jvm, "uwfq")
+    s = d.submit("alice", "job", tasks=12)
+    d.order(running={s: 10})  # 10 launched at 0
+    d.now = 100
+    for _ in range(8):
+        d.task_ended(s, 100)  # 8 short ones end: 100 ms each
+    d.order(running={s: 2})
+    d.now = 1000
+    d.order(running={s: 2})
+    # 800 ended + the 2 stragglers' 2,000 so far + 2 not started at the 100 ms mean. Costing
+    # all 4 tasks left at the stragglers' 1,000 ms would say 4,800.
+    assert _job(d, "job")["estimate_ms"] == pytest.approx(3000)
