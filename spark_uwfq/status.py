@@ -13,7 +13,7 @@ from spark_uwfq.bridge import facade
 USER_COLUMNS = ["user", "weight", "share", "virtual_start", "virtual_finish", "active_jobs",
                 "running_tasks"]
 JOB_COLUMNS = ["job", "user", "key", "estimate_ms", "source", "used_ms", "deadline",
-               "live_task_sets", "running_tasks", "remaining_tasks"]
+               "live_task_sets", "running_tasks", "remaining_tasks", "input_bytes"]
 
 
 @dataclass
@@ -23,7 +23,8 @@ class SchedulerStatus:
     ``users``: weight, share of the cores (C * w / sum of active weights), virtual start and
     finish (uwfq only), active logical jobs and running tasks. ``jobs``: active logical jobs
     with their cost estimate (core-ms) and its source, core-ms used so far, virtual deadline
-    (uwfq only), live task sets, running and remaining tasks. ``raw``: the whole document.
+    (uwfq only), live task sets, running and remaining tasks, and input bytes (what its SQL
+    queries' file scans read; None when unknown, as for RDD jobs). ``raw``: the whole document.
     """
 
     policy: str | None

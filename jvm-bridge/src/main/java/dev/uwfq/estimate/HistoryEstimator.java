@@ -104,7 +104,7 @@ public final class HistoryEstimator implements CostEstimator {
       if (level == null || (i < 2 && level.logVar > MAX_KEY_LOG_VAR)) {
         continue; // a key whose jobs differ by more than e-fold is no kind of job
       }
-      if (inputBytes > 0 && !Double.isNaN(level.logMsPerByte)) {
+      if (i < 2 && inputBytes > 0 && !Double.isNaN(level.logMsPerByte)) { // a key's, not a user's
         return estimate(Math.exp(level.logMsPerByte) * inputBytes, names[i] + "-bytes");
       }
       if (i == 2 && tasks > 0 && !Double.isNaN(level.logMsPerTask)) {

@@ -10,7 +10,8 @@ import scala.runtime.BoxedUnit;
 /**
  * Named in {@code spark.sql.extensions}. Adds the partitioner rule in both places a physical plan
  * can be shaped: AQE's query-stage preparation, and the columnar pass that also runs without AQE.
- * The rule does nothing unless {@code spark.uwfq.partitioner.enabled} is true.
+ * The rule notes each query's input bytes for the scheduler ({@link QueryInputBytes}) and
+ * changes no plan unless {@code spark.uwfq.partitioner.enabled} is true.
  */
 public final class PartitionerExtension extends AbstractFunction1<SparkSessionExtensions, BoxedUnit> {
   @Override

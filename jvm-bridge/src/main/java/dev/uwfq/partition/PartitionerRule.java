@@ -8,8 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The physical-plan rule Spark calls. A failure never fails the query: the plan goes on as Spark
- * planned it, and the error is logged at most once a minute.
+ * The physical-plan rule Spark calls: notes the query's input bytes for the scheduler (always),
+ * then lets the partitioner shape the plan (when enabled). A failure never fails the query: the
+ * plan goes on as Spark planned it, and the error is logged at most once a minute.
  */
 final class PartitionerRule extends Rule<SparkPlan> {
   private static final Logger LOG = LoggerFactory.getLogger(PartitionerRule.class);
@@ -33,18 +34,27 @@ final class PartitionerRule extends Rule<SparkPlan> {
   @Override
   public SparkPlan apply(SparkPlan plan) {
     try {
+      QueryInputBytes.record(session.sparkContext(), plan);
+    } catch (RuntimeException | LinkageError e) {
+      logFailure("could not note a query's input bytes; its jobs' input size stays unknown", e);
+    }
+    try {
       // Shuffle counts must agree across a join, so they are set only where the rule sees the
       // whole plan: in AQE's preparation, or in the columnar pass when AQE is off.
       boolean shuffles = mode == Mode.ADAPTIVE
           || !session.sessionState().conf().adaptiveExecutionEnabled();
       return PlanPartitioner.apply(session, plan, shuffles);
     } catch (RuntimeException | LinkageError e) {
-      long now = System.currentTimeMillis();
-      long last = LAST_ERROR_LOG.get();
-      if (now - last > 60_000 && LAST_ERROR_LOG.compareAndSet(last, now)) {
-        LOG.warn("spark-uwfq partitioner failed; the query keeps Spark's own partitioning", e);
-      }
+      logFailure("partitioner failed; the query keeps Spark's own partitioning", e);
       return plan;
+    }
+  }
+
+  private static void logFailure(String what, Throwable e) {
+    long now = System.currentTimeMillis();
+    long last = LAST_ERROR_LOG.get();
+    if (now - last > 60_000 && LAST_ERROR_LOG.compareAndSet(last, now)) {
+      LOG.warn("spark-uwfq " + what, e);
     }
   }
 }

@@ -61,6 +61,8 @@ abstract class BasePolicy implements SchedulingPolicy {
     JobBook.Job job = book.submit(taskSet, nowMs, joined);
     if (joined[0]) {
       jobJoined(job, nowMs);
+    } else if (book.inputGrewEstimate) {
+      estimateGrew(job, nowMs);
     }
     taskSetAdded(book.taskSet(taskSet), nowMs);
   }

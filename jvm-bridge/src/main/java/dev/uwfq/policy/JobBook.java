@@ -38,7 +38,7 @@ final class JobBook {
     final String key;
     final User user;
     final long seq; // order of first arrival: FIFO over logical jobs, and the last tie-break
-    final long inputBytes;
+    long inputBytes; // what its queries read so far; grows with a job group's later queries
     double estimateMs; // of the whole logical job
     String source;
     double priorMsPerTask = Double.NaN; // set when the estimate was scaled by task count
@@ -114,6 +114,7 @@ final class JobBook {
   final Map<String, User> users = new HashMap<>();
   int cores;
   private long nextSeq;
+  boolean inputGrewEstimate; // set by submit: a queued job's estimate grew with its input
 
   JobBook(PolicyConfig config) {
     this.config = config;
@@ -133,6 +134,7 @@ final class JobBook {
     String jobId = info.logicalJob() == null ? "spark-job-" + info.sparkJobId() : info.logicalJob();
     Job job = jobs.get(jobId);
     joined[0] = false;
+    inputGrewEstimate = false;
     if (job == null) {
       job = lingering.get(jobId);
       if (job != null && job.user != user) {
@@ -196,7 +198,29 @@ final class JobBook {
     if (job.cold) {
       follow(job);
     }
+    if (info.inputBytes() > job.inputBytes) {
+      inputGrew(job, info.inputBytes());
+    }
     return job;
+  }
+
+  /**
+   * A job already known shows more input: its group's next query, or its query after a leading
+   * Spark job that read no files (a parquet schema inference). A learned estimate grows to what
+   * its key's cost per byte says for all of it.
+   */
+  private void inputGrew(Job job, long inputBytes) {
+    job.inputBytes = inputBytes;
+    if ("hint".equals(job.source)) {
+      return;
+    }
+    CostEstimator.Estimate e = config.estimator().estimate(job.user.name, job.key, -1, inputBytes,
+        job.tasksSeen);
+    if (e.source().endsWith("-bytes") && e.coreMs() > job.estimateMs) {
+      job.estimateMs = e.coreMs();
+      job.source = e.source();
+      inputGrewEstimate = true;
+    }
   }
 
   /**

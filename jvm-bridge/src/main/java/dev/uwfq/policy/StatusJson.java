@@ -9,7 +9,7 @@ import java.util.List;
  * {"policy", "now_ms", "cores", "virtual_time", "task_sets", "lingering_jobs",
  *  "users": [{user, weight, share, virtual_start, virtual_finish, active_jobs, running_tasks}],
  *  "jobs": [{job, user, key, estimate_ms, source, used_ms, deadline, live_task_sets,
- *            running_tasks, remaining_tasks}]}.
+ *            running_tasks, remaining_tasks, input_bytes}]} (input_bytes null when unknown).
  */
 final class StatusJson {
   private StatusJson() {}
@@ -55,7 +55,9 @@ final class StatusJson {
           .append(",\"deadline\":").append(num(j.deadline))
           .append(",\"live_task_sets\":").append(j.liveTaskSets)
           .append(",\"running_tasks\":").append(running(book, j))
-          .append(",\"remaining_tasks\":").append(j.remainingTasks).append('}');
+          .append(",\"remaining_tasks\":").append(j.remainingTasks)
+          .append(",\"input_bytes\":").append(j.inputBytes < 0 ? "null" : num(j.inputBytes))
+          .append('}');
       first = false;
     }
     return out.append("]}").toString();

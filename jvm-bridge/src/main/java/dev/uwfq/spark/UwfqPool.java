@@ -16,14 +16,15 @@ import scala.collection.mutable.ArrayBuffer;
 
 /**
  * The one pool all task sets are routed into. Spark calls it under the scheduler lock: at
- * submission (identity and estimate are stamped synchronously from the task set's properties),
- * at removal, and for the launch order on every offer round.
+ * submission (identity, input bytes and estimate are stamped synchronously from the task set's
+ * properties), at removal, and for the launch order on every offer round.
  */
 public final class UwfqPool extends Pool {
   private final PolicyHost host;
   private final String defaultUser;
   private final java.util.function.IntSupplier cores;
   private final Map<Schedulable, TaskSetInfo> infos = new HashMap<>();
+  private final JobInputs inputs = new JobInputs();
   // Under the scheduler lock, like every other field here.
   private long submits;
   private long submitNanos;
@@ -44,8 +45,8 @@ public final class UwfqPool extends Pool {
     long t0 = System.nanoTime();
     Identity id = Identity.of(properties, manager.priority(), defaultUser);
     TaskSetInfo info = new TaskSetInfo(manager.stageId(), manager.taskSet().stageAttemptId(),
-        manager.priority(), id.user(), id.logicalJob(), id.jobKey(), id.costHintMs(), -1,
-        manager.numTasks());
+        manager.priority(), id.user(), id.logicalJob(), id.jobKey(), id.costHintMs(),
+        inputs.of(id.user(), id.logicalJob(), properties), manager.numTasks());
     infos.put(manager, info);
     host.submitted(info, cores.getAsInt(), System.currentTimeMillis());
     submitNanos += System.nanoTime() - t0;
