@@ -8,6 +8,7 @@ is read while the job is certainly live.
 
 from __future__ import annotations
 
+import gc
 import glob
 import os
 import threading
@@ -248,3 +249,20 @@ def test_a_job_group_of_several_queries_adds_up_their_bytes(spark, files, tmp_pa
         gate.open()
         jobs.join()
     assert job["input_bytes"] == sizes[small] + sizes[large]
+
+
+def test_what_a_query_read_is_forgotten_with_the_query(spark, files):
+    small, large, sizes = files
+    jvm = spark.sparkContext._jvm
+    noted = jvm.dev.uwfq.partition.QueryInputBytes
+    before = noted.size()
+    for i in range(10):
+        spark.read.parquet(small).selectExpr(f"sum(v + {i})").collect()
+    assert noted.size() > before
+
+    def released():
+        gc.collect()  # py4j then releases the Python side's hold on the JVM's Datasets
+        jvm.System.gc()
+        return noted.size() <= before
+
+    wait_until(released, timeout=60, what="the queries' entries to go with their DataFrames")

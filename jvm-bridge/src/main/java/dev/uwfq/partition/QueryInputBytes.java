@@ -38,7 +38,7 @@ public final class QueryInputBytes {
 
   /** Notes the file scans of {@code plan}, planned on this thread for the current execution. */
   static void record(org.apache.spark.SparkContext sc, SparkPlan plan) {
-    QueryExecution query = queryOf(sc.getLocalProperty(SQLExecution.EXECUTION_ID_KEY()));
+    QueryExecution query = queryOf(parseId(sc.getLocalProperty(SQLExecution.EXECUTION_ID_KEY())));
     if (query == null) {
       return;
     }
@@ -47,17 +47,21 @@ public final class QueryInputBytes {
     if (scans.isEmpty()) {
       return;
     }
+    List<QueryPlan<?>> keys = new ArrayList<>(scans.size());
+    for (FileSourceScanExec s : scans) {
+      keys.add(s.canonicalized());
+    }
     synchronized (BY_QUERY) {
       Map<QueryPlan<?>, Long> known = BY_QUERY.get(query);
-      if (known != null && scans.stream().allMatch(s -> known.containsKey(s.canonicalized()))) {
-        return;
+      if (known != null && known.keySet().containsAll(keys)) {
+        return; // the usual case after the first call: a stage, a re-planning
       }
     }
-    // Outside the lock: the first call lists the files (Spark's own lazy listing, which the
-    // scan needs anyway); later calls on the same node reuse it.
+    // Outside the lock (the scheduler waits on it): the first call lists the files, Spark's own
+    // lazy listing that the scan needs anyway; later calls on the same node reuse it.
     Map<QueryPlan<?>, Long> sizes = new HashMap<>();
-    for (FileSourceScanExec s : scans) {
-      sizes.put(s.canonicalized(), Math.max(0, s.selectedPartitions().totalFileSize()));
+    for (int i = 0; i < scans.size(); i++) {
+      sizes.put(keys.get(i), Math.max(0, scans.get(i).selectedPartitions().totalFileSize()));
     }
     synchronized (BY_QUERY) {
       Map<QueryPlan<?>, Long> known = BY_QUERY.computeIfAbsent(query, q -> new HashMap<>());
@@ -67,8 +71,7 @@ public final class QueryInputBytes {
 
   /** The input bytes of the query a Spark job belongs to, from the job's properties; -1: none. */
   public static long of(Properties jobProperties) {
-    QueryExecution query = jobProperties == null ? null
-        : queryOf(jobProperties.getProperty(SQLExecution.EXECUTION_ID_KEY()));
+    QueryExecution query = queryOf(executionId(jobProperties));
     if (query == null) {
       return -1;
     }
@@ -85,23 +88,33 @@ public final class QueryInputBytes {
     }
   }
 
-  /** Queries with recorded scans still held (weak keys: their DataFrames are alive). */
+  /** The SQL execution a Spark job belongs to, from its properties; -1: none. */
+  public static long executionId(Properties jobProperties) {
+    return jobProperties == null ? -1
+        : parseId(jobProperties.getProperty(SQLExecution.EXECUTION_ID_KEY()));
+  }
+
+  /** Queries whose scans are remembered (weak keys: those whose QueryExecution is alive). */
   public static int size() {
     synchronized (BY_QUERY) {
       return BY_QUERY.size();
     }
   }
 
-  private static QueryExecution queryOf(String executionId) {
+  private static long parseId(String executionId) {
     if (executionId == null) {
-      return null;
+      return -1;
     }
     try {
-      // Registered by SQLExecution.withNewExecutionId for as long as the query runs.
-      return SQLExecution.getQueryExecution(Long.parseLong(executionId.trim()));
+      return Long.parseLong(executionId.trim());
     } catch (NumberFormatException e) {
-      return null;
+      return -1;
     }
+  }
+
+  private static QueryExecution queryOf(long executionId) {
+    // Registered by SQLExecution.withNewExecutionId for as long as the query runs.
+    return executionId < 0 ? null : SQLExecution.getQueryExecution(executionId);
   }
 
   /**

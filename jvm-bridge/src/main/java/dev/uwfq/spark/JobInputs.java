@@ -42,7 +42,7 @@ final class JobInputs {
     String id = user + '\u0000' + logicalJob;
     Queries q = jobs.get(id);
     if (query >= 0) {
-      long execution = Long.parseLong(properties.getProperty("spark.sql.execution.id").trim());
+      long execution = QueryInputBytes.executionId(properties);
       if (q == null) {
         q = new Queries();
         jobs.put(id, q);
