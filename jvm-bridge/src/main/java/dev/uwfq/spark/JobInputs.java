@@ -35,14 +35,20 @@ final class JobInputs {
 
   /** The input bytes of the logical job this task set belongs to, so far; -1 when unknown. */
   long of(String user, String logicalJob, Properties properties) {
-    long query = QueryInputBytes.of(properties);
+    long query;
+    long execution;
+    try {
+      query = QueryInputBytes.of(properties);
+      execution = QueryInputBytes.executionId(properties);
+    } catch (RuntimeException | LinkageError e) {
+      return -1; // Spark SQL missing or changed: the scheduler goes on without input sizes
+    }
     if (logicalJob == null) {
       return query;
     }
     String id = user + '\u0000' + logicalJob;
     Queries q = jobs.get(id);
     if (query >= 0) {
-      long execution = QueryInputBytes.executionId(properties);
       if (q == null) {
         q = new Queries();
         jobs.put(id, q);
