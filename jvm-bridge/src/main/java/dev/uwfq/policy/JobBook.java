@@ -195,11 +195,11 @@ final class JobBook {
       job.estimateMs = job.tasksSeen * job.priorMsPerTask;
       job.guessMs = Math.max(job.guessMs, job.estimateMs);
     }
-    if (job.cold) {
-      follow(job);
-    }
     if (info.inputBytes() > job.inputBytes) {
       inputGrew(job, info.inputBytes());
+    }
+    if (job.cold) {
+      follow(job);
     }
     return job;
   }
@@ -219,6 +219,7 @@ final class JobBook {
     if (e.source().endsWith("-bytes") && e.coreMs() > job.estimateMs) {
       job.estimateMs = e.coreMs();
       job.source = e.source();
+      job.cold = false; // its key's history knows it now
       inputGrewEstimate = true;
     }
   }
