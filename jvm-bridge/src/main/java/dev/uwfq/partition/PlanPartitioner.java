@@ -13,6 +13,7 @@ import org.apache.spark.sql.catalyst.plans.physical.RangePartitioning;
 import org.apache.spark.sql.classic.SparkSession;
 import org.apache.spark.sql.execution.FileSourceScanExec;
 import org.apache.spark.sql.execution.LocalTableScanExec;
+import org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanExec;
 import org.apache.spark.sql.execution.adaptive.QueryStageExec;
 import org.apache.spark.sql.execution.exchange.Exchange;
 import org.apache.spark.sql.execution.exchange.ReusedExchangeExec;
@@ -92,12 +93,24 @@ final class PlanPartitioner {
     if (estimate == null) {
       return plan;
     }
+    String jobId = props.getProperty("uwfq.jobId");
+    String executionId = props.getProperty("spark.sql.execution.id");
+    StringBuilder detail = new StringBuilder();
+    long estimateMs = estimate.estimateMs();
+    if (estimate.requestedTasks() <= 0) {
+      // The estimate is the whole job's; this query gets at most its even share (BlockQueries).
+      int query = BlockQueries.ordinal(jobId, executionId);
+      if (query > 1) {
+        estimateMs = Math.max(1, estimateMs / query);
+        note(detail, "query " + query + " of its job: " + estimate.estimateMs() + " / " + query
+            + " ms");
+      }
+    }
     int tasks = estimate.requestedTasks() > 0
         ? TaskCount.forRequest(estimate.requestedTasks(), settings.maxTasks())
-        : TaskCount.forEstimate(estimate.estimateMs(), settings.targetTaskMs(),
+        : TaskCount.forEstimate(estimateMs, settings.targetTaskMs(),
             sc.defaultParallelism(), settings.maxTasks());
 
-    StringBuilder detail = new StringBuilder();
     Map<FileSourceScanExec, FileSourceScanExec> newScans = new IdentityHashMap<>();
     int leftAlone = 0;
     for (FileSourceScanExec s : scans) {
@@ -127,9 +140,9 @@ final class PlanPartitioner {
     int shufflesSet = shuffles.size();
     SparkPlan result = newScans.isEmpty() && shufflesSet == 0
         ? plan : plan.transformUp(new Rewrite(newScans, shufflesSet > 0, defaultShuffle, tasks));
-    DecisionLog.record(new Decision(System.currentTimeMillis(), props.getProperty("uwfq.jobId"),
-        props.getProperty("uwfq.jobKey"), props.getProperty("spark.sql.execution.id"),
-        estimate.source(), estimate.estimateMs(), tasks, newScans.size(), leftAlone, shufflesSet,
+    DecisionLog.record(new Decision(System.currentTimeMillis(), jobId,
+        props.getProperty("uwfq.jobKey"), executionId, estimate.source(), estimateMs, tasks,
+        newScans.size(), leftAlone, shufflesSet,
         detail.toString()));
     return result;
   }
@@ -143,6 +156,9 @@ final class PlanPartitioner {
     }
     if (plan instanceof QueryStageExec) {
       return true;
+    }
+    if (plan instanceof AdaptiveSparkPlanExec) {
+      return false;  // AQE's own plan: shaped by the preparation pass, not a source of its own
     }
     if (plan instanceof ShuffleExchangeExec e) {
       shuffles.add(e);
