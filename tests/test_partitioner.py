@@ -303,3 +303,43 @@ def test_replay_loop_job_is_cut_into_tasks_of_about_the_target(spark, tmp_path, 
     assert counts[heaviest] == max(2, round(cost_ms / TARGET_MS))
     median = sorted(runs[heaviest])[len(runs[heaviest]) // 2]
     assert 0.5 * TARGET_MS <= median <= 2 * TARGET_MS, (cost_ms, runs[heaviest])
+
+
+def test_a_jobs_queries_share_its_hint(spark, skewed_parquet, log):
+    # A cost hint covers the whole uwfq.job block. A replayed trace runs up to ~200 small queries
+    # under one logical job: sized each by the whole hint, they ran 25x the tasks they needed.
+    hint = 12 * TARGET_MS
+    # A schema given: inferring it would add a Spark job per read. A DataFrame per query: a
+    # DataFrame plans once, and its later actions reuse that plan.
+    reader = spark.read.schema("id BIGINT, k INT")
+    with uwfq.job(spark, key="block", cost_hint_ms=hint) as job_id:
+        for _ in range(4):
+            reader.parquet(skewed_parquet).groupBy("k").count().collect()
+    counts, _ = _stages(log.drain(), job_id)
+    shares = [max(2, round(hint / k / TARGET_MS)) for k in range(1, 5)]  # 12, 6, 4, 3
+    decisions = partitioner.decisions(spark)
+    assert set(decisions.job_id) == {job_id}
+    assert list(decisions.tasks) == shares, decisions.detail.tolist()
+    assert list(decisions.estimate_ms) == [hint // k for k in range(1, 5)]
+    assert sum(counts.values()) == 2 * sum(shares), counts  # a scan and a reduce per query
+
+
+def test_a_parquet_split_is_never_smaller_than_a_row_group(spark, tmp_path, log):
+    # A parquet split reads the row groups whose midpoint it holds: split finer than a row group,
+    # most tasks would only open a footer. The replay's input has 36 row groups in 8 files.
+    import pyarrow.parquet as pq
+
+    from workloads.spark_jobs import ensure_input
+
+    path = ensure_input(spark, tmp_path / "row-groups")
+    files = list(path.rglob("*.parquet"))
+    row_groups = sum(pq.ParquetFile(f).metadata.num_row_groups for f in files)
+    wanted = 4 * row_groups
+    counts_per_key = spark.read.parquet(str(path)).groupBy("key").count()
+    with uwfq.job(spark, key="row-groups", cost_hint_ms=wanted * TARGET_MS) as job_id:
+        counts_per_key.collect()
+    counts, _ = _stages(log.drain(), job_id)
+    (decision,) = partitioner.decisions(spark).itertuples()
+    assert decision.tasks == wanted and "raised to the largest row group" in decision.detail
+    # At most a file's tail (its last row group's second half and the footer) adds a task.
+    assert row_groups // 2 <= counts[min(counts)] <= row_groups + len(files), (row_groups, counts)

@@ -5,6 +5,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.catalyst.plans.physical.HashPartitioning;
@@ -22,6 +23,7 @@ import org.apache.spark.sql.execution.ScanFileListing;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.datasources.FileStatusWithMetadata;
 import org.apache.spark.sql.execution.datasources.HadoopFsRelation;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat;
 import org.apache.spark.sql.execution.exchange.ENSURE_REQUIREMENTS$;
 import org.apache.spark.sql.execution.exchange.REPARTITION_BY_NUM$;
 import org.apache.spark.sql.execution.exchange.ShuffleExchangeExec;
@@ -114,15 +116,24 @@ final class PlanPartitioner {
     Map<FileSourceScanExec, FileSourceScanExec> newScans = new IdentityHashMap<>();
     int leftAlone = 0;
     for (FileSourceScanExec s : scans) {
-      List<Long> lengths = new ArrayList<>();
-      String why = whyNotSplittable(s, lengths);
+      List<FileStatus> statuses = new ArrayList<>();
+      String why = whyNotSplittable(s, statuses);
       if (why == null) {
-        long[] files = lengths.stream().mapToLong(Long::longValue).toArray();
+        long[] files = statuses.stream().mapToLong(FileStatus::getLen).toArray();
         long split = SplitSize.forTasks(files, tasks, conf.filesOpenCostInBytes());
+        String raised = "";
+        if (s.relation().fileFormat() instanceof ParquetFileFormat) {
+          // A smaller split than a row group makes tasks that read nothing but a footer.
+          long rowGroup = RowGroups.largest(statuses, session.sessionState().newHadoopConf());
+          if (split < rowGroup) {
+            split = rowGroup;
+            raised = " (raised to the largest row group)";
+          }
+        }
         long openCost = SplitSize.openCost(split, conf.filesOpenCostInBytes());
         newScans.put(s, withSplit(s, split, openCost));
         note(detail, "scan " + describe(s) + ": " + files.length + " files, "
-            + s.selectedPartitions().totalFileSize() + " bytes, split " + split + " -> "
+            + s.selectedPartitions().totalFileSize() + " bytes, split " + split + raised + " -> "
             + SplitSize.tasks(files, split, openCost) + " tasks");
       } else {
         leftAlone++;
@@ -182,8 +193,8 @@ final class PlanPartitioner {
         && p.numPartitions() == defaultCount;
   }
 
-  /** Null when the scan can be split freely (then its file lengths are added); else why not. */
-  private static String whyNotSplittable(FileSourceScanExec s, List<Long> lengths) {
+  /** Null when the scan can be split freely (then its files are added); else why not. */
+  private static String whyNotSplittable(FileSourceScanExec s, List<FileStatus> statuses) {
     if (s.bucketedScan()) {
       return "bucketed";
     }
@@ -201,7 +212,7 @@ final class PlanPartitioner {
       while (files.hasNext()) {
         FileStatusWithMetadata file = files.next();
         Path path = file.getPath();
-        lengths.add(file.fileStatus().getLen());
+        statuses.add(file.fileStatus());
         if (!relation.fileFormat().isSplitable(relation.sparkSession(), relation.options(), path)) {
           return "not splittable (" + relation.fileFormat() + ", " + path.getName() + ")";
         }
