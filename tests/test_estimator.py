@@ -22,22 +22,28 @@ def estimator(jvm, default_ms=1000.0, entries=100):
     return jvm.dev.uwfq.estimate.HistoryEstimator(default_ms, entries)
 
 
+def complete(e, user, key, ms, input_bytes, tasks):
+    """A job ends (the recent level learns at once) and later becomes history (its key's)."""
+    e.onJobEnded(ms, tasks)
+    e.onJobCompleted(user, key, ms, input_bytes, tasks)
+
+
 def test_hint_first_then_history_scaled_by_input_bytes(jvm):
     e = estimator(jvm, entries=3)
     assert e.estimate("alice", "k", 300, -1, 4).source() == "hint"
     assert e.estimate("alice", "k", -1, -1, 4).source() == "default"
-    e.onJobCompleted("alice", "k", 4000.0, 1000, 4)
+    complete(e, "alice", "k", 4000.0, 1000, 4)
     got = e.estimate("alice", "k", -1, -1, 4)
     assert (got.coreMs(), got.source()) == (pytest.approx(4000.0), "user-key")
     got = e.estimate("alice", "k", -1, 2000, 4)
     assert (got.coreMs(), got.source()) == (pytest.approx(8000.0), "user-key-bytes")
-    e.onJobCompleted("bob", "k2", 1.0, -1, 1)
+    complete(e, "bob", "k2", 1.0, -1, 1)
     assert e.size() == 3  # (bob, k2), k2 and bob: the least recently used entries went
 
 
 def test_hierarchical_fallback(jvm):
     e = estimator(jvm)
-    e.onJobCompleted("alice", "etl", 4000.0, -1, 10)
+    complete(e, "alice", "etl", 4000.0, -1, 10)
     cases = {
         ("alice", "etl", 5): (4000.0, "user-key"),  # the key's own cost, whatever the tasks
         ("bob", "etl", 5): (4000.0, "key"),  # another user's job of the same kind
@@ -52,12 +58,12 @@ def test_hierarchical_fallback(jvm):
 
 def test_geometric_mean_and_a_dispersed_key_falls_back_to_the_user(jvm):
     e = estimator(jvm)
-    e.onJobCompleted("alice", "etl", 1000.0, -1, 10)
-    e.onJobCompleted("alice", "etl", 2000.0, -1, 10)
+    complete(e, "alice", "etl", 1000.0, -1, 10)
+    complete(e, "alice", "etl", 2000.0, -1, 10)
     # exp(0.7 ln 1000 + 0.3 ln 2000) = 1000 * 2^0.3; log variance 0.7 * 0.3 * ln(2)^2 = 0.10.
     assert e.estimate("alice", "etl", -1, -1, 10).coreMs() == pytest.approx(1000 * 2 ** 0.3)
-    e.onJobCompleted("bob", "trace", 1000.0, -1, 10)
-    e.onJobCompleted("bob", "trace", 16000.0, -1, 10)
+    complete(e, "bob", "trace", 1000.0, -1, 10)
+    complete(e, "bob", "trace", 16000.0, -1, 10)
     # log variance 0.7 * 0.3 * ln(16)^2 = 1.61 > 0.25: "trace" names no kind of job, so bob's
     # own history per task is scaled: exp(0.7 ln 100 + 0.3 ln 1600) = 100 * 16^0.3 per task.
     got = e.estimate("bob", "trace", -1, -1, 5)
@@ -68,9 +74,9 @@ def test_geometric_mean_and_a_dispersed_key_falls_back_to_the_user(jvm):
 def test_cold_start_is_the_recent_jobs_lower_quintile(jvm):
     e = estimator(jvm, default_ms=1234.0)
     got = e.estimate("nobody", "new", -1, -1, 8)
-    assert (got.coreMs(), got.source()) == (1234.0, "default")  # nothing has completed yet
+    assert (got.coreMs(), got.source()) == (1234.0, "default")  # nothing has ended yet
     for i, ms in enumerate([5000.0, 1000.0, 3000.0, 2000.0, 4000.0]):
-        e.onJobCompleted(f"u{i}", f"k{i}", ms, -1, 10)
+        complete(e, f"u{i}", f"k{i}", ms, -1, 10)
     # Sorted per task: 100, 200, 300, 400, 500; index floor(0.2 * 5) = 1 -> 200 ms per task.
     got = e.estimate("nobody", "new", -1, -1, 8)
     assert (got.coreMs(), got.source()) == (pytest.approx(1600.0), "recent-tasks")
@@ -175,7 +181,7 @@ def test_cold_start_fits_cost_on_the_task_count(jvm):
     # A partitioner's floor of tasks makes cost grow faster than task count: 100 * tasks^1.5.
     e = estimator(jvm)
     for tasks in (4, 8, 16, 32, 64):
-        e.onJobCompleted(f"u{tasks}", f"k{tasks}", 100.0 * tasks ** 1.5, -1, tasks)
+        complete(e, f"u{tasks}", f"k{tasks}", 100.0 * tasks ** 1.5, -1, tasks)
     # ln tasks spreads with variance 2 ln(2)^2 = 0.961 and covariance 1.5 * 0.961 with ln cost:
     # slope (1.441 + 0.1) / (0.961 + 0.1) = 1.4529; residuals 0.0471 * (ln tasks - mean), of
     # which the lower quintile is -0.0327; at 64 tasks: 51,200 * exp(-0.0471 ln 4 - 0.0327).
@@ -235,3 +241,16 @@ def test_running_tasks_count_only_for_themselves(jvm):
     # 800 ended + the 2 stragglers' 2,000 so far + 2 not started at the 100 ms mean. Costing
     # all 4 tasks left at the stragglers' 1,000 ms would say 4,800.
     assert _job(d, "job")["estimate_ms"] == pytest.approx(3000)
+
+
+def test_the_recent_level_learns_when_a_job_ends_not_after_its_linger(jvm):
+    d = Driver(jvm, "uwfq")
+    first = d.submit("alice", "first", tasks=4, key="a")
+    for _ in range(4):
+        d.task_ended(first, 100)
+    d.remove(first)
+    d.policy.onLogicalJobEnded("first", d.now)
+    d.now += 1000  # well inside its 10 s linger: not history yet, but a typical job already
+    d.submit("bob", "other", tasks=8, key="b")
+    assert (_job(d, "other")["estimate_ms"], _job(d, "other")["source"]) == (
+        pytest.approx(800), "recent-tasks")

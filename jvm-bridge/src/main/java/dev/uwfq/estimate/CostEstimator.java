@@ -16,6 +16,16 @@ public interface CostEstimator {
    */
   Estimate estimate(String user, String key, long hintMs, long inputBytes, long tasks);
 
+  /**
+   * A logical job ended after using {@code coreMs} in {@code tasks}, as far as anyone knows yet
+   * (a later action of the same block may continue it): the application's typical job for a
+   * never-seen one. Told at once, while {@link #onJobCompleted} waits for the job's linger: the
+   * first jobs of an application were all guessed at the default for 10 s (real S4, scaled:
+   * the whole run), and the first ones to start kept that guess as a floor and waited behind
+   * their user's later, smaller-looking jobs.
+   */
+  default void onJobEnded(double coreMs, long tasks) {}
+
   /** A logical job of this user and key completed after using {@code coreMs} in {@code tasks}. */
   void onJobCompleted(String user, String key, double coreMs, long inputBytes, long tasks);
 

@@ -138,6 +138,13 @@ public final class HistoryEstimator implements CostEstimator {
         history.computeIfAbsent(id, k -> new Level()).add(coreMs, inputBytes, tasks);
       }
     }
+  }
+
+  @Override
+  public synchronized void onJobEnded(double coreMs, long tasks) {
+    if (!(coreMs >= 0) || Double.isInfinite(coreMs)) {
+      return;
+    }
     recentMs[recentNext] = coreMs;
     recentTasks[recentNext] = tasks;
     recentNext = (recentNext + 1) % RECENT;

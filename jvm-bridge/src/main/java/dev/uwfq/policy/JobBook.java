@@ -45,6 +45,7 @@ final class JobBook {
     // A guess from other kinds of jobs, and no task of its own has run yet: it follows what
     // jobs of its key show (see follow).
     boolean cold;
+    boolean endedOnce; // its first end was told to the estimator (onJobEnded)
     double guessMs; // the estimator's guess, while cold
     String guessSource;
     long tasksSeen; // in all task sets submitted so far
@@ -404,6 +405,10 @@ final class JobBook {
     job.idleSinceMs = nowMs;
     if (job.user.jobs.isEmpty()) {
       job.user.idleSinceMs = nowMs;
+    }
+    if (!job.endedOnce) {
+      job.endedOnce = true;
+      config.estimator().onJobEnded(job.usedMs, job.endedTasks);
     }
     lingering.put(jobId, job);
     if (job.key != null) {
