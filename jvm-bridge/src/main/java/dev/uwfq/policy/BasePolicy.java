@@ -72,16 +72,16 @@ abstract class BasePolicy implements SchedulingPolicy {
     JobBook.Job job = book.taskEnded(stageId, stageAttempt, runMs, successful, joined);
     boolean queued = job != null && book.jobs.get(job.id) == job;
     taskEnded(queued ? job : null, Math.max(0, runMs), queued && joined[0], nowMs);
-    if (queued && joined[0] && !job.cold) {
-      coldPeersChanged(job.key, nowMs);
+    if (queued && joined[0]) {
+      coldPeersChanged(job, nowMs);
     }
   }
 
-  /** Cold jobs follow their key's peers (JobBook.follow): after a peer grew or ended. */
-  private void coldPeersChanged(String key, long nowMs) {
+  /** Cold jobs follow their key's peers (JobBook.follow): after {@code peer} grew or ended. */
+  private void coldPeersChanged(JobBook.Job peer, long nowMs) {
     if (ordersByEstimates()) {
-      for (JobBook.Job peer : book.coldPeersChanged(key)) {
-        estimateGrew(peer, nowMs);
+      for (JobBook.Job cold : book.coldPeersChanged(peer)) {
+        estimateGrew(cold, nowMs);
       }
     }
   }
@@ -103,7 +103,7 @@ abstract class BasePolicy implements SchedulingPolicy {
     }
     book.leave(logicalJob, nowMs);
     jobLeft(job, nowMs);
-    coldPeersChanged(job.key, nowMs);
+    coldPeersChanged(job, nowMs);
     housekeeping(nowMs, false);
   }
 
@@ -155,7 +155,7 @@ abstract class BasePolicy implements SchedulingPolicy {
     for (JobBook.Job job : touched) {
       if (book.jobs.get(job.id) == job && book.refineFromRunning(job)) {
         estimateGrew(job, nowMs);
-        coldPeersChanged(job.key, nowMs);
+        coldPeersChanged(job, nowMs);
       }
       job.runningNow = -1;
     }

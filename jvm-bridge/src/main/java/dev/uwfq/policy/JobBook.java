@@ -350,16 +350,31 @@ final class JobBook {
   }
 
   /**
-   * After a job of {@code key} grew or ended: the cold jobs of that key whose estimate changed
-   * with it (the list is reused: read it before the next call).
+   * After {@code peer}'s estimate grew, or it ended: the cold jobs of its key whose estimate
+   * changed with it (the list is reused: read it before the next call). One pass over the key's
+   * queued jobs, under Spark's scheduler lock: only what {@code peer} changed is applied
+   * (follow's maximum over the other peers is already in each cold job's estimate).
    */
-  List<Job> coldPeersChanged(String key) {
+  List<Job> coldPeersChanged(Job peer) {
     peersChanged.clear();
-    if (key != null) {
-      for (Job peer : liveByKey.getOrDefault(key, List.of())) {
-        if (peer.cold && follow(peer)) {
-          peersChanged.add(peer);
-        }
+    if (peer.key == null || config.estimator().keyVaries(peer.key)) {
+      return peersChanged;
+    }
+    Job ended = lastEndedByKey.get(peer.key);
+    boolean hasTruth = ended != null && ended.usedMs >= 1;
+    boolean isTruth = hasTruth && ended == peer;
+    if (!isTruth && (hasTruth || peer.cold)) {
+      return peersChanged; // an ended job's cost outranks a projection; a cold job is no news
+    }
+    for (Job cold : liveByKey.getOrDefault(peer.key, List.of())) {
+      if (!cold.cold || cold == peer) {
+        continue;
+      }
+      double ms = Math.max(1.0, scaled(isTruth ? peer.usedMs : peer.estimateMs, peer, cold));
+      if (isTruth ? ms != cold.estimateMs : ms > cold.estimateMs) {
+        cold.estimateMs = ms;
+        cold.source = isTruth ? "key-ended" : "key-live";
+        peersChanged.add(cold);
       }
     }
     return peersChanged;
