@@ -39,7 +39,7 @@ public final class Uwfq {
    * spark_uwfq.status turns it into DataFrames).
    */
   public static String status() {
-    return SchedulerHook.status();
+    return StatusDocument.build(SchedulerHook.status());
   }
 
   /** How many times the policy failed and the scheduler fell back to FIFO for that round. */

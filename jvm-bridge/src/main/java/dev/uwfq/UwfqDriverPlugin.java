@@ -28,6 +28,11 @@ public final class UwfqDriverPlugin implements DriverPlugin {
   @Override
   public void registerMetrics(String appId, PluginContext ctx) {
     UwfqConf conf = new UwfqConf(sc.conf());
+    java.util.Map<String, String> given = new java.util.HashMap<>();
+    for (scala.Tuple2<String, String> kv : sc.conf().getAllWithPrefix("spark.uwfq.")) {
+      given.put("spark.uwfq." + kv._1(), kv._2());
+    }
+    StatusDocument.setSettings(given);
     long capacity = conf.getLong("spark.uwfq.events.capacity", 200_000, 0);
     if (capacity > 0) {
       EventRecorder recorder = new EventRecorder(

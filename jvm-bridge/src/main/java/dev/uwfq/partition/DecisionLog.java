@@ -16,6 +16,7 @@ public final class DecisionLog {
   private static final Logger LOG = LoggerFactory.getLogger("dev.uwfq.partition.Partitioner");
   private static final int CAPACITY = 2000;
   private static final Deque<Decision> RECENT = new ArrayDeque<>();
+  private static long recorded; // decisions ever recorded (guarded by RECENT)
   private static final Map<String, Boolean> SEEN = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
@@ -31,6 +32,7 @@ public final class DecisionLog {
         return;
       }
       RECENT.addLast(d);
+      recorded++;
       while (RECENT.size() > CAPACITY) {
         RECENT.removeFirst();
       }
@@ -50,6 +52,21 @@ public final class DecisionLog {
       }
     }
     return out.toString();
+  }
+
+  /** How many distinct decisions were recorded since the JVM started. */
+  public static long recorded() {
+    synchronized (RECENT) {
+      return recorded;
+    }
+  }
+
+  /** The newest {@code n} decisions, oldest first. */
+  public static java.util.List<Decision> newest(int n) {
+    synchronized (RECENT) {
+      java.util.List<Decision> all = new java.util.ArrayList<>(RECENT);
+      return all.subList(Math.max(0, all.size() - n), all.size());
+    }
   }
 
   /** Forget everything (tests, and a fresh replay run). */

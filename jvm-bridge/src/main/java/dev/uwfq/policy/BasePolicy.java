@@ -42,6 +42,7 @@ abstract class BasePolicy implements SchedulingPolicy {
   private final boolean[] joined = new boolean[1];
   private long lastHousekeepingMs = Long.MIN_VALUE;
   private long lastOrderMs = Long.MIN_VALUE;
+  private long previousRoundMs = Long.MIN_VALUE; // for the status' waiting times
   private final List<JobBook.Job> touched = new ArrayList<>();
 
   BasePolicy(PolicyConfig config) {
@@ -70,6 +71,9 @@ abstract class BasePolicy implements SchedulingPolicy {
   @Override
   public void onTaskEnded(int stageId, int stageAttempt, long runMs, boolean successful, long nowMs) {
     JobBook.Job job = book.taskEnded(stageId, stageAttempt, runMs, successful, joined);
+    if (job != null && job.startedMs < 0) { // ended before any round saw it running
+      job.startedMs = Math.max(job.submittedMs, nowMs - Math.max(0, runMs));
+    }
     boolean queued = job != null && book.jobs.get(job.id) == job;
     taskEnded(queued ? job : null, Math.max(0, runMs), queued && joined[0], nowMs);
     if (queued && joined[0]) {
@@ -113,6 +117,8 @@ abstract class BasePolicy implements SchedulingPolicy {
       refineFromRunning(taskSets, nowMs); // an extra pass under Spark's lock: only where it counts
     }
     beforeKeys(taskSets, nowMs);
+    long launchedMs = previousRoundMs == Long.MIN_VALUE ? nowMs : Math.min(previousRoundMs, nowMs);
+    previousRoundMs = nowMs;
     for (TaskSetView v : taskSets) {
       JobBook.TaskSet ts = book.taskSet(v.info);
       if (ts == null) {
@@ -123,6 +129,9 @@ abstract class BasePolicy implements SchedulingPolicy {
         continue;
       }
       ts.runningTasks = v.runningTasks;
+      if (v.runningTasks > 0 && ts.job.startedMs < 0) {
+        ts.job.startedMs = launchedMs; // first seen running: launched at the round before
+      }
       v.arrival = ts.job.seq;
       keys(v, ts, nowMs);
     }

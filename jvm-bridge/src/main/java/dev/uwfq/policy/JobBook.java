@@ -55,6 +55,8 @@ final class JobBook {
     int remainingTasks; // not yet ended, in live task sets
     int liveTaskSets;
     long idleSinceMs;
+    long submittedMs; // when it first joined the queue
+    long startedMs = -1; // the round before its first task was seen running; -1 while waiting
     final List<Long> taskSetKeys = new ArrayList<>();
     // Fair-queue state (uwfq, cfq): per-user deadline and global virtual deadline.
     double localStart;
@@ -149,6 +151,7 @@ final class JobBook {
       }
       if (job == null) {
         job = new Job(jobId, info.jobKey(), user, nextSeq++, info.inputBytes());
+        job.submittedMs = nowMs;
         CostEstimator.Estimate e = config.estimator().estimate(userName, info.jobKey(),
             info.costHintMs(), info.inputBytes(), Math.max(0, info.numTasks()));
         job.estimateMs = Math.max(1.0, e.coreMs());

@@ -36,6 +36,7 @@ public final class PolicyHost {
   private final String policyName;
   private final ConcurrentLinkedQueue<Consumer<SchedulingPolicy>> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicLong failures = new AtomicLong();
+  private final AtomicLong fallbackRounds = new AtomicLong(); // order rounds that went FIFO
   private long lastFailureLogMs = Long.MIN_VALUE;
   private long suppressedFailures = 0;
   // Test-only switch (Uwfq.injectPolicyFailure): the policy call throws, to exercise the fallback.
@@ -56,6 +57,10 @@ public final class PolicyHost {
 
   public long failures() {
     return failures.get();
+  }
+
+  public long fallbackRounds() {
+    return fallbackRounds.get();
   }
 
   /** From any thread (the listener bus): queued for the next decision. */
@@ -81,6 +86,9 @@ public final class PolicyHost {
   /** Sorts {@code views} into launch order: the policy's, or FIFO when it fails. */
   public void order(List<TaskSetView> views, long nowMs) {
     if (!guard(nowMs, "ordering", () -> policy.order(views, nowMs))) {
+      if (policy != null) {
+        fallbackRounds.incrementAndGet();
+      }
       views.sort(SPARK_FIFO);
     }
   }
@@ -88,10 +96,11 @@ public final class PolicyHost {
   String status(long nowMs) {
     String[] out = new String[1];
     if (policy != null && guard(nowMs, "status", () -> out[0] = policy.statusJson(nowMs))) {
-      return out[0].replaceFirst("^\\{", "{\"policy_failures\":" + failures.get() + ",");
+      return out[0].replaceFirst("^\\{", "{\"policy_failures\":" + failures.get()
+          + ",\"fallback_rounds\":" + fallbackRounds.get() + ",");
     }
     return "{\"policy\":\"" + policyName + "\",\"policy_failures\":" + failures.get()
-        + ",\"users\":[],\"jobs\":[]}";
+        + ",\"fallback_rounds\":" + fallbackRounds.get() + ",\"users\":[],\"jobs\":[]}";
   }
 
   private boolean guard(long nowMs, String what, Runnable call) {
