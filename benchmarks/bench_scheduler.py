@@ -3,7 +3,7 @@
     python benchmarks/bench_scheduler.py                  # full run (a few minutes on 2 cores)
     python benchmarks/bench_scheduler.py --jobs 100      # quicker
 
-1. Ordering: dev.uwfq.bench.OrderingBench (Java, in the bridge jar) times one offer round --
+1. Ordering: dev.uwfq.bench.OrderingBench (Java, in the lab jar) times one offer round --
    a view per live task set, then the policy's order -- at 10, 100, 1,000 and 10,000 runnable
    task sets, for every policy. Target: < 2 us per task set at 10,000.
 2. End to end: three drivers side by side -- plugin with policy uwfq, plugin with policy off,
@@ -28,8 +28,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from spark_uwfq.provenance import git_commit, machine_info  # noqa: E402
+sys.path[:0] = [str(ROOT), str(ROOT / "workloads")]
+from uwfq_lab.provenance import git_commit, machine_info  # noqa: E402
 RESULTS = ROOT / "benchmarks" / "results"
 CONFIGS = ("uwfq", "off", "none")
 
@@ -134,12 +134,9 @@ def end_to_end(jobs: int) -> dict:
 
 
 def ordering(sizes: str) -> list[dict]:
-    import spark_uwfq
-    from spark_uwfq._jar import jar_path
-    import pyspark
+    from uwfq_lab.jars import java_classpath
 
-    cp = os.pathsep.join([jar_path(), str(Path(pyspark.__file__).parent / "jars" / "*")])
-    out = subprocess.run(["java", "-cp", cp, "dev.uwfq.bench.OrderingBench",
+    out = subprocess.run(["java", "-cp", java_classpath(), "dev.uwfq.bench.OrderingBench",
                           ",".join(("uwfq", "ujf", "cfq", "fifo", "fair")), sizes],
                          capture_output=True, text=True, check=True).stdout
     lines = out.strip().splitlines()

@@ -18,12 +18,13 @@ import time
 from pathlib import Path
 
 # This checkout's package first, not whichever one the virtualenv installed in editable mode.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+_CHECKOUT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(_CHECKOUT), str(_CHECKOUT / "workloads")]  # the product, then the lab
 
-from spark_uwfq.provenance import git_commit
-from spark_uwfq.simulate.report import policy_rows
-from spark_uwfq.simulate.runner import simulate
-from workloads.loader import load_workload
+from uwfq_lab.provenance import git_commit
+from uwfq_lab.simulate.report import policy_rows
+from uwfq_lab.simulate.runner import simulate
+from uwfq_lab.loader import load_workload
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "estimator-evaluation.md"

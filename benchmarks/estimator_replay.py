@@ -18,13 +18,14 @@ import time
 from pathlib import Path
 
 # This checkout's package first, not whichever one the virtualenv installed in editable mode.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+_CHECKOUT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(_CHECKOUT), str(_CHECKOUT / "workloads")]  # the product, then the lab
 
-from spark_uwfq.metrics import deadline_ratios, mean
-from spark_uwfq.provenance import git_commit, machine_info
-from workloads.compare import compare_policies
-from workloads.loader import load_workload
-from workloads.replay import Scaling
+from uwfq_lab.metrics import deadline_ratios, mean
+from uwfq_lab.provenance import git_commit, machine_info
+from uwfq_lab.compare import compare_policies
+from uwfq_lab.loader import load_workload
+from uwfq_lab.replay import Scaling
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "estimator-replay.md"

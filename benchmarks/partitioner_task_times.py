@@ -22,9 +22,9 @@ from statistics import median
 
 import spark_uwfq as uwfq
 from spark_uwfq.events import EventLog
-from spark_uwfq.provenance import git_commit
+from uwfq_lab.provenance import git_commit
 from spark_uwfq.session import local_session
-from workloads.spark_jobs import SESSION_CONF, LoopJobs
+from uwfq_lab.spark_jobs import LoopJobs, session_conf
 
 
 def heaviest_stage(events, job_id):
@@ -58,7 +58,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
 
     spark = local_session(f"local[{args.cores}]", app_name="uwfq-bench-partitioner",
-                          conf=SESSION_CONF, partitioner=True,
+                          conf=session_conf(), partitioner=True,
                           partitioner_target_task_ms=args.target_ms)
     rows = []
     try:

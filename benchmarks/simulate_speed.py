@@ -18,11 +18,12 @@ import platform
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+_CHECKOUT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(_CHECKOUT), str(_CHECKOUT / "workloads")]  # the product, then the lab
 
-from spark_uwfq.provenance import git_commit  # noqa: E402
-from spark_uwfq.simulate.runner import simulate  # noqa: E402
-from workloads import load_workload  # noqa: E402
+from uwfq_lab.provenance import git_commit  # noqa: E402
+from uwfq_lab.simulate.runner import simulate  # noqa: E402
+from uwfq_lab import load_workload  # noqa: E402
 
 SCENARIOS = ("2_large_2_small_users", "2_power_2_small_users", "4_large_users",
              "4_super_small_users", "hetero_macro")

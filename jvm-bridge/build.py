@@ -1,8 +1,12 @@
 """Compile the JVM bridge with plain javac against the installed pyspark's jars.
 
-No Maven repository is needed: Spark's own jars are the whole classpath. The jar lands inside
-the Python package (spark_uwfq/jars/) so that wheels ship it, and carries a build stamp
-(a hash of the Java sources and the Spark version) that spark_uwfq.jar_path() checks.
+No Maven repository is needed: Spark's own jars are the whole classpath. Two jars:
+- the product (src/main/java: plugin, policies, partitioner, events) into spark_uwfq/jars/;
+- the lab (src/lab/java: simulator, ordering benchmarks, the replay's UDF), compiled against the
+  product jar, into workloads/uwfq_lab/jars/.
+Each lands inside its Python package so that wheels ship it, and carries a build stamp (a hash
+of its Java sources, from spark_uwfq/_jar.py, and the Spark version) that spark_uwfq.jar_path()
+and uwfq_lab.jars.lab_jar_path() check.
 
 Usage: python jvm-bridge/build.py [--force]
 """
@@ -10,47 +14,50 @@ Usage: python jvm-bridge/build.py [--force]
 from __future__ import annotations
 
 import argparse
-import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 BRIDGE = Path(__file__).resolve().parent
 ROOT = BRIDGE.parent
-SOURCES = BRIDGE / "src" / "main" / "java"
-RESOURCES = BRIDGE / "src" / "main" / "resources"
-JAR = ROOT / "spark_uwfq" / "jars" / "spark-uwfq-bridge.jar"
-STAMP_ENTRY = "dev/uwfq/build.properties"
 
 
-def source_files() -> list[Path]:
-    files = sorted(SOURCES.rglob("*.java"))
-    if RESOURCES.exists():
-        files += sorted(p for p in RESOURCES.rglob("*") if p.is_file())
-    return files
+def _load_stamp_module():
+    # The one stamp implementation, spark_uwfq/_jar.py, loaded by path: importing the package
+    # would import pyspark and pandas, which an isolated wheel build may not have.
+    spec = importlib.util.spec_from_file_location("_uwfq_jar_stamp", ROOT / "spark_uwfq" / "_jar.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def sources_hash() -> str:
-    """Hash of every Java source and resource, path included, in a stable order."""
-    h = hashlib.sha256()
-    for path in source_files():
-        h.update(str(path.relative_to(BRIDGE)).encode())
-        h.update(b"\0")
-        h.update(path.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()
+stamp = _load_stamp_module()
 
 
-def read_stamp(jar: Path) -> dict[str, str]:
-    with zipfile.ZipFile(jar) as zf:
-        text = zf.read(STAMP_ENTRY).decode()
-    return dict(
-        line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#")
-    )
+@dataclass(frozen=True)
+class JarSpec:
+    """One jar: the source roots it is compiled from (``src/<root>/``), the roots whose
+    sources its stamp covers, where it goes and where its stamp lives inside it."""
+    name: str
+    roots: tuple[str, ...]
+    stamped_roots: tuple[str, ...]
+    jar: Path
+    stamp_entry: str
+
+
+PRODUCT = JarSpec("bridge", ("main",), stamp.PRODUCT_ROOTS,
+                  ROOT / "spark_uwfq" / "jars" / stamp.JAR_NAME, stamp.STAMP_ENTRY)
+# The lab's classes (simulator, benchmarks, the replay's UDF) compile against the product jar,
+# so their stamp covers both roots: a product change rebuilds the lab jar too.
+LAB = JarSpec("lab", ("lab",), ("main", "lab"),
+              ROOT / "workloads" / "uwfq_lab" / "jars" / "spark-uwfq-lab.jar",
+              "dev/uwfq/lab/build.properties")
 
 
 def spark_jars_dir() -> Path:
@@ -83,48 +90,58 @@ def package_version() -> str:
     return ns["__version__"]
 
 
-def build(force: bool = False) -> Path:
-    digest = sources_hash()
-    if JAR.exists() and not force:
+def build_jar(spec: JarSpec, spark_jars: Path, extra_classpath: list[str],
+              force: bool = False) -> Path:
+    digest = stamp.sources_hash(BRIDGE, spec.stamped_roots)
+    if spec.jar.exists() and not force:
         try:
-            if read_stamp(JAR).get("sources.sha256") == digest:
-                print(f"jvm-bridge: {JAR.relative_to(ROOT)} is up to date")
-                return JAR
+            if stamp.jar_stamp(spec.jar, spec.stamp_entry).get("sources.sha256") == digest:
+                print(f"jvm-bridge: {spec.jar.relative_to(ROOT)} is up to date")
+                return spec.jar
         except (KeyError, zipfile.BadZipFile):
             pass
     javac = shutil.which("javac")
     if javac is None:
         sys.exit("jvm-bridge/build.py: javac not found. Install a JDK 17 (e.g. openjdk-17-jdk-headless).")
-    jars = spark_jars_dir()
-    java_files = [str(p) for p in sorted(SOURCES.rglob("*.java"))]
+    sources = [p for p in stamp.source_files(BRIDGE, spec.roots) if p.suffix == ".java"]
+    resources = [(root, p) for root in spec.roots
+                 for p in stamp.source_files(BRIDGE, (root,)) if p.suffix != ".java"]
+    classpath = [str(spark_jars / "*"), *extra_classpath]
     with tempfile.TemporaryDirectory() as tmp:
         classes = Path(tmp) / "classes"
         classes.mkdir()
         cmd = [javac, "--release", "17", "-nowarn", "-encoding", "UTF-8",
-               "-cp", str(jars / "*"), "-d", str(classes), *java_files]
-        print(f"jvm-bridge: compiling {len(java_files)} Java files against {jars}")
+               "-cp", os.pathsep.join(classpath), "-d", str(classes), *map(str, sources)]
+        print(f"jvm-bridge: compiling {len(sources)} Java files ({spec.name}) against "
+              f"{', '.join(classpath)}")
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode != 0:
             sys.stderr.write(result.stdout + result.stderr)
-            sys.exit("jvm-bridge/build.py: javac failed (see above)")
-        JAR.parent.mkdir(parents=True, exist_ok=True)
-        tmp_jar = JAR.with_suffix(".jar.tmp")
+            sys.exit(f"jvm-bridge/build.py: javac failed for the {spec.name} jar (see above)")
+        spec.jar.parent.mkdir(parents=True, exist_ok=True)
+        tmp_jar = spec.jar.with_suffix(".jar.tmp")
         with zipfile.ZipFile(tmp_jar, "w", zipfile.ZIP_DEFLATED) as zf:
             zf.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\nCreated-By: spark-uwfq\n")
             for f in sorted(classes.rglob("*.class")):
                 zf.write(f, str(f.relative_to(classes)))
-            if RESOURCES.exists():
-                for f in sorted(p for p in RESOURCES.rglob("*") if p.is_file()):
-                    zf.write(f, str(f.relative_to(RESOURCES)))
+            for root, f in resources:
+                zf.write(f, str(f.relative_to(BRIDGE / "src" / root / "resources")))
             zf.writestr(
-                STAMP_ENTRY,
+                spec.stamp_entry,
                 f"version={package_version()}\n"
-                f"spark.version={spark_version(jars)}\n"
+                f"spark.version={spark_version(spark_jars)}\n"
                 f"sources.sha256={digest}\n",
             )
-        tmp_jar.replace(JAR)
-    print(f"jvm-bridge: built {JAR.relative_to(ROOT)}")
-    return JAR
+        tmp_jar.replace(spec.jar)
+    print(f"jvm-bridge: built {spec.jar.relative_to(ROOT)}")
+    return spec.jar
+
+
+def build(force: bool = False) -> list[Path]:
+    """The product jar against Spark's jars, then the lab jar against both."""
+    spark_jars = spark_jars_dir()
+    product = build_jar(PRODUCT, spark_jars, [], force)
+    return [product, build_jar(LAB, spark_jars, [str(product)], force)]
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 import spark_uwfq
 from spark_uwfq.session import local_session, prepare_local_environment
+from uwfq_lab.jars import lab_jar_path
 
 # Before any test imports pyspark and starts a JVM.
 prepare_local_environment()
@@ -15,7 +16,9 @@ prepare_local_environment()
 # the loader it was launched with. A module whose first session ran without the plugin would
 # leave the bridge classes (dev.uwfq.*) invisible to py4j for every later module, so the
 # gateway always starts with the jar on its classpath (the plugin itself stays opt-in).
-os.environ.setdefault("PYSPARK_SUBMIT_ARGS", f"--jars {spark_uwfq.jar_path()} pyspark-shell")
+# The lab jar (the replay's burn UDF, the simulator) rides along for the lab's tests.
+os.environ.setdefault("PYSPARK_SUBMIT_ARGS",
+                      f"--jars {spark_uwfq.jar_path()},{lab_jar_path()} pyspark-shell")
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import statistics
 
 import pytest
 
-from workloads.arrivals import gaps_s, open_loop_arrivals_s, run_entry
-from workloads.model import Entry
+from uwfq_lab.arrivals import gaps_s, open_loop_arrivals_s, run_entry
+from uwfq_lab.model import Entry
 
 
 class VirtualClock:

@@ -98,7 +98,7 @@ def test_jar_path_reports_missing_and_stale_jars(tmp_path, monkeypatch):
     # Fresh once the stamp matches; an installed wheel (no jvm-bridge/) is never stale.
     with zipfile.ZipFile(pkg / "jars" / _jar.JAR_NAME, "w") as zf:
         zf.writestr("dev/uwfq/build.properties",
-                    f"sources.sha256={_jar._bridge_sources_hash(bridge)}\n")
+                    f"sources.sha256={_jar.sources_hash(bridge)}\n")
     assert os.path.isfile(uwfq.jar_path())
     monkeypatch.setattr(_jar, "_BRIDGE_DIR", tmp_path / "absent")
     assert os.path.isfile(uwfq.jar_path())

@@ -6,10 +6,10 @@ import csv
 
 import pytest
 
-from spark_uwfq.metrics import (JobOutcome, average_rows, band_mean, deadline_ratios, summarize,
+from uwfq_lab.metrics import (JobOutcome, average_rows, band_mean, deadline_ratios, summarize,
                                 worst_mean)
-from workloads import load_workload
-from workloads.loader import SCENARIOS
+from uwfq_lab import load_workload
+from uwfq_lab.loader import SCENARIOS
 
 
 def _job(user, cls, start, finish, it=0, iso=None, workload="w"):

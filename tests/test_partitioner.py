@@ -287,7 +287,7 @@ def test_bad_conf_value_warns_and_keeps_the_default(spark, skewed_parquet, log):
 def test_replay_loop_job_is_cut_into_tasks_of_about_the_target(spark, tmp_path, log):
     # The replay's own job class: one parquet file per key (skewed), small row groups; its burn
     # is budgeted in CPU time, so its cost is measured here (executor time is wall time) first.
-    from workloads.spark_jobs import LoopJobs
+    from uwfq_lab.spark_jobs import LoopJobs
 
     jobs = LoopJobs(spark, path=tmp_path / "loop-input")
     jobs.run(1_000)  # warm the JIT up
@@ -329,7 +329,7 @@ def test_a_parquet_split_is_never_smaller_than_a_row_group(spark, tmp_path, log)
     # most tasks would only open a footer. The replay's input has 36 row groups in 8 files.
     import pyarrow.parquet as pq
 
-    from workloads.spark_jobs import ensure_input
+    from uwfq_lab.spark_jobs import ensure_input
 
     path = ensure_input(spark, tmp_path / "row-groups")
     files = list(path.rglob("*.parquet"))

@@ -9,12 +9,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
 from py4j.java_gateway import get_field
-
-from spark_uwfq._jar import jar_path
 
 
 @pytest.fixture(scope="module")
@@ -242,10 +239,9 @@ def test_weights_parse_leniently_and_file_reloads(jvm, tmp_path):
 
 
 def test_state_stays_bounded_over_100000_jobs():
-    import pyspark
+    from uwfq_lab.jars import java_classpath
 
-    cp = os.pathsep.join([jar_path(), str(Path(pyspark.__file__).parent / "jars" / "*")])
-    out = subprocess.run(["java", "-cp", cp, "dev.uwfq.bench.Soak", "uwfq", "100000", "1000"],
+    out = subprocess.run(["java", "-cp", java_classpath(), "dev.uwfq.bench.Soak", "uwfq", "100000", "1000"],
                          capture_output=True, text=True, timeout=300, check=True).stdout
     fields = dict(line.split("\t", 1) for line in out.strip().splitlines())
     end = json.loads(fields["status"])

@@ -32,10 +32,10 @@ def test_malformed_workload_names_the_place(tmp_path, capsys):
 
 
 def test_partitioned_policies_are_named_with_a_suffix():
-    from spark_uwfq.commands.replay import _policies
-    from spark_uwfq.metrics import SCHEDULER_NAMES
-    from workloads.compare import session_options
-    from workloads.replay import Scaling
+    from uwfq_lab.commands.replay import _policies
+    from uwfq_lab.metrics import SCHEDULER_NAMES
+    from uwfq_lab.compare import session_options
+    from uwfq_lab.replay import Scaling
 
     assert _policies("fair,uwfq-p") == ["fair", "uwfq-p"]
     assert _policies("fair,uwfq-p", partitioner=True) == ["fair-p", "uwfq-p"]
@@ -60,7 +60,7 @@ def test_unknown_estimates_is_an_error(capsys):
 def test_cost_hints_oracle_learned_and_seeded_noise():
     import math
 
-    from workloads.estimates import cost_hints
+    from uwfq_lab.estimates import cost_hints
 
     true = {f"job{i}": 1000.0 + i for i in range(2000)}
     assert cost_hints(true, "oracle") == true

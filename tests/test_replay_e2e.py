@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from spark_uwfq.metrics import LEAD_COLUMNS
-from workloads import load_workload
-from workloads.compare import compare_policies
-from workloads.replay import Scaling
-from workloads.report import format_table, write_results
+from uwfq_lab.metrics import LEAD_COLUMNS
+from uwfq_lab import load_workload
+from uwfq_lab.compare import compare_policies
+from uwfq_lab.replay import Scaling
+from uwfq_lab.report import format_table, write_results
 
 TINY = [
     {"user": "steady", "workloads": [

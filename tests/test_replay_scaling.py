@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from workloads import load_workload
-from workloads.arrivals import open_loop_arrivals_s
-from workloads.replay import Isolated, Scaling
-from workloads.spark_jobs import key_row_counts
+from uwfq_lab import load_workload
+from uwfq_lab.arrivals import open_loop_arrivals_s
+from uwfq_lab.replay import Isolated, Scaling
+from uwfq_lab.spark_jobs import key_row_counts
 
 
 def test_scaling_shrinks_jobs_by_cores_over_32_times_scale():

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from spark_uwfq.simulate.batch import Batch, BatchJob, build_batch
-from spark_uwfq.simulate.report import policy_rows
-from spark_uwfq.simulate.runner import SimulationError, run_batch, simulate
-from workloads import load_workload
-from workloads.model import LogicalJob, Workload
+from uwfq_lab.simulate.batch import Batch, BatchJob, build_batch
+from uwfq_lab.simulate.report import policy_rows
+from uwfq_lab.simulate.runner import SimulationError, run_batch, simulate
+from uwfq_lab import load_workload
+from uwfq_lab.model import LogicalJob, Workload
 
 POLICIES = ["fifo", "fair", "ujf", "cfq", "uwfq"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from spark_uwfq.simulate.fluid import FluidJob, gps_schedule
+from uwfq_lab.simulate.fluid import FluidJob, gps_schedule
 
 
 def finishes(jobs, cores=32):

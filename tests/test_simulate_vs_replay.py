@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from spark_uwfq.simulate.batch import build_batch
-from spark_uwfq.simulate.runner import run_batch
-from workloads.compare import compare_policies
-from workloads.loader import parse_workload
-from workloads.replay import Scaling
-from workloads.spark_jobs import key_row_counts
+from uwfq_lab.simulate.batch import build_batch
+from uwfq_lab.simulate.runner import run_batch
+from uwfq_lab.compare import compare_policies
+from uwfq_lab.loader import parse_workload
+from uwfq_lab.replay import Scaling
+from uwfq_lab.spark_jobs import key_row_counts
 
 # alice bursts three big jobs; bob sends one small job a second later (scale 0.5): by then all
 # of alice's jobs have reached Spark, in order, even on a loaded machine, and her first job is

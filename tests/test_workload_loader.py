@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from workloads import JOB_CLASSES, WorkloadError, load_workload
-from workloads.loader import SCENARIOS
+from uwfq_lab import JOB_CLASSES, WorkloadError, load_workload
+from uwfq_lab.loader import SCENARIOS
 
 REFERENCE = Path("/work/shared/reference/uwfq-paper/workloads")
 PAPER_FILES = sorted(REFERENCE.glob("*.json")) if REFERENCE.is_dir() else []

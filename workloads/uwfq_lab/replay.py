@@ -20,11 +20,11 @@ import pandas as pd
 
 import spark_uwfq as uwfq
 from spark_uwfq.events import EventLog
-from spark_uwfq.metrics import JobOutcome
-from workloads.arrivals import WallClock, run_entry
-from workloads.estimates import check_estimates, cost_hints
-from workloads.model import Entry, LogicalJob, Workload
-from workloads.spark_jobs import LoopJobs
+from uwfq_lab.metrics import JobOutcome
+from uwfq_lab.arrivals import WallClock, run_entry
+from uwfq_lab.estimates import check_estimates, cost_hints
+from uwfq_lab.model import Entry, LogicalJob, Workload
+from uwfq_lab.spark_jobs import LoopJobs
 
 PAPER_CORES = 32
 DRAIN_EVERY_S = 5.0  # how often a run moves recorded events out of the driver's buffer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workloads.compare import Comparison
+from uwfq_lab.compare import Comparison
 
 
 def write_plots(comparison: Comparison, out: Path) -> list[Path]:

@@ -21,7 +21,7 @@ import threading
 import time
 from typing import Callable, Protocol
 
-from workloads.model import Entry
+from uwfq_lab.model import Entry
 
 
 class Clock(Protocol):

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from spark_uwfq.provenance import cpu_model, git_commit
+from uwfq_lab.provenance import cpu_model, git_commit
 
 
 def add_arguments(parser) -> None:
@@ -43,7 +43,7 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     import torch
 
-    from inference_udf.benchmark import make_workload, run_method
+    from uwfq_lab.llm_bench.methods import make_workload, run_method
     from inference_udf.device import resolve_dtype
 
     torch.set_num_threads(args.threads)

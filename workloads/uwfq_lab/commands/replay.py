@@ -46,7 +46,7 @@ def register(sub) -> None:
 def _policies(text: str, partitioner: bool = False) -> list[str]:
     from spark_uwfq.options import POLICIES
 
-    from spark_uwfq.metrics import PARTITIONED_SUFFIX
+    from uwfq_lab.metrics import PARTITIONED_SUFFIX
 
     policies = [p.strip().lower() for p in text.split(",") if p.strip()]
     if partitioner:
@@ -61,9 +61,9 @@ def _policies(text: str, partitioner: bool = False) -> list[str]:
 
 
 def run(args) -> int:
-    from workloads import WorkloadError, load_workload
-    from workloads.estimates import check_estimates
-    from workloads.replay import Scaling
+    from uwfq_lab import WorkloadError, load_workload
+    from uwfq_lab.estimates import check_estimates
+    from uwfq_lab.replay import Scaling
 
     try:
         policies = _policies(args.policies, args.partitioner)
@@ -74,8 +74,8 @@ def run(args) -> int:
     except (ValueError, WorkloadError, OSError) as exc:
         print(f"uwfq replay: {exc}", file=sys.stderr)
         return 2
-    from workloads.compare import compare_policies
-    from workloads.report import format_table, write_results
+    from uwfq_lab.compare import compare_policies
+    from uwfq_lab.report import format_table, write_results
 
     scaling = Scaling(scale=args.scale, cores=args.cores, cpu_time=args.cpu_time)
     suffix = "" if args.estimates == "oracle" else f"-{args.estimates}"
@@ -91,7 +91,7 @@ def run(args) -> int:
                                   estimates=args.estimates)
     paths = write_results(comparison, out)
     if not args.no_plots:
-        from workloads.plots import write_plots
+        from uwfq_lab.plots import write_plots
 
         paths += write_plots(comparison, out)
     print()

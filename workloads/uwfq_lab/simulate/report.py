@@ -1,8 +1,8 @@
 """A simulation's results in the replay's own shapes, so both write the same files.
 
-The simulated runs become a ``workloads.compare.Comparison`` (rows with the paper's column
-names from spark_uwfq.metrics, CSVs and JSON from workloads.report, plots from
-workloads.plots), with the simulator's own columns added: the lag behind the fluid ideal, and
+The simulated runs become a ``uwfq_lab.compare.Comparison`` (rows with the paper's column
+names from uwfq_lab.metrics, CSVs and JSON from uwfq_lab.report, plots from
+uwfq_lab.plots), with the simulator's own columns added: the lag behind the fluid ideal, and
 the checks it counts.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spark_uwfq.metrics import mean
-from spark_uwfq.simulate.runner import SimResult
-from workloads.compare import Comparison, PolicyRuns
-from workloads.replay import RunResult, Scaling
+from uwfq_lab.metrics import mean
+from uwfq_lab.simulate.runner import SimResult
+from uwfq_lab.compare import Comparison, PolicyRuns
+from uwfq_lab.replay import RunResult, Scaling
 
 LAG_MEAN = "GPS lag mean"
 LAG_WORST = "GPS lag worst"

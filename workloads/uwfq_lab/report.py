@@ -8,14 +8,14 @@ import json
 import platform
 from pathlib import Path
 
-from spark_uwfq.metrics import SCHEDULER_NAMES, user_prefix
-from spark_uwfq.provenance import git_commit
-from workloads.compare import Comparison
-from workloads.loader import SCENARIOS
+from uwfq_lab.metrics import SCHEDULER_NAMES, user_prefix
+from uwfq_lab.provenance import REPO_ROOT, git_commit
+from uwfq_lab.compare import Comparison
+from uwfq_lab.loader import SCENARIOS
 
 # The copies shipped with the scenarios, then the reference folder beside a checkout (../shared).
 PAPER_RESULTS = [SCENARIOS / "paper",
-                 Path(__file__).resolve().parents[2] / "shared" / "reference" / "uwfq-paper" / "results"]
+                 REPO_ROOT.parent / "shared" / "reference" / "uwfq-paper" / "results"]
 
 
 def write_results(comparison: Comparison, out: Path) -> list[Path]:

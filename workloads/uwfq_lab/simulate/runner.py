@@ -13,13 +13,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyspark
 
-from spark_uwfq._jar import jar_path
-from spark_uwfq.metrics import JobOutcome
-from spark_uwfq.simulate.batch import Batch, build_batch
-from spark_uwfq.simulate.fluid import gps_schedule
-from workloads.model import Workload
+from uwfq_lab.jars import java_classpath
+from uwfq_lab.metrics import JobOutcome
+from uwfq_lab.simulate.batch import Batch, build_batch
+from uwfq_lab.simulate.fluid import gps_schedule
+from uwfq_lab.model import Workload
 
 JAVA_MAIN = "dev.uwfq.sim.Main"
 
@@ -89,8 +88,7 @@ class SimResult:
 
 
 def java_command(*args: str) -> list[str]:
-    spark_jars = Path(pyspark.__file__).parent / "jars" / "*"
-    return ["java", "-Xss16m", "-cp", f"{jar_path()}:{spark_jars}", JAVA_MAIN, *args]
+    return ["java", "-Xss16m", "-cp", java_classpath(), JAVA_MAIN, *args]
 
 
 def run_batch(batch: Batch, policies: list[str], *, cores: int = 32, cores_per_executor: int = 4,

@@ -1,5 +1,5 @@
 """The paper's job classes as real Spark work: read a skewed parquet input, burn CPU per row in
-the JVM (dev.uwfq.workload.LoopUdf, a Java UDF from the bridge), aggregate per key.
+the JVM (dev.uwfq.workload.LoopUdf, a Java UDF in the lab jar), aggregate per key.
 
 The input is generated locally once: rows spread over ``KEYS`` key values with Zipf-like skew,
 written partitioned by key (one file per key), as the paper's taxi data partitioned by pickup
@@ -22,6 +22,7 @@ from typing import Any
 
 import spark_uwfq as uwfq
 from spark_uwfq.events import EventLog
+from uwfq_lab.jars import lab_jar_path
 
 KEYS = 8
 ROWS = 8_000
@@ -43,7 +44,13 @@ SESSION_CONF = {
     # locality level for a "better" offer) would only hold a newly submitted stage back.
     "spark.locality.wait": "0",
 }
-"""Confs a replay session needs (pass as ``local_session(conf=...)``)."""
+"""Confs a replay session needs, apart from the lab jar (see ``session_conf``)."""
+
+
+def session_conf() -> dict[str, str]:
+    """Confs for ``local_session(conf=...)``: SESSION_CONF plus the lab jar, which holds the
+    burn UDF (configure() appends the product jar to this list)."""
+    return {**SESSION_CONF, "spark.jars": lab_jar_path()}
 
 
 def key_row_counts(keys: int = KEYS, rows: int = ROWS, skew: float = SKEW) -> list[int]:

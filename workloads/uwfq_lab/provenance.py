@@ -7,14 +7,15 @@ import platform
 import subprocess
 from pathlib import Path
 
-_REPO = Path(__file__).resolve().parents[1]
+# The checkout this lab runs from (workloads/uwfq_lab/ -> the repository root).
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def git_commit(short: bool = False) -> str:
     """HEAD of this checkout, marked when tracked files have uncommitted changes; "unknown"
     outside a git checkout (an installed wheel)."""
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=_REPO, capture_output=True, text=True,
+        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True,
                               timeout=10, check=True).stdout.strip()
 
     try:

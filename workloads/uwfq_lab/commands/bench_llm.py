@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def register(sub) -> None:
-    from inference_udf.benchmark_run import add_arguments
+    from uwfq_lab.llm_bench.run import add_arguments
 
     parser = sub.add_parser("bench-llm", help="compare LLM batching methods (tokens/s, latency)")
     add_arguments(parser)
@@ -12,6 +12,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from inference_udf.benchmark_run import run as run_benchmark
+    from uwfq_lab.llm_bench.run import run as run_benchmark
 
     return run_benchmark(args)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from spark_uwfq.simulate.fluid import FluidJob
-from spark_uwfq.simulate.shapes import ShapeModel
-from workloads.arrivals import gaps_s, open_loop_arrivals_s
-from workloads.model import LogicalJob, Workload
+from uwfq_lab.simulate.fluid import FluidJob
+from uwfq_lab.simulate.shapes import ShapeModel
+from uwfq_lab.arrivals import gaps_s, open_loop_arrivals_s
+from uwfq_lab.model import LogicalJob, Workload
 
 ESTIMATORS = ("oracle", "history", "noisy:SIGMA")
 
@@ -86,7 +86,7 @@ def build_batch(workload: Workload, *, partitioner: bool, estimator: str = "orac
                 time_scale: float = 1.0, split_weights: list[float] | None = None) -> Batch:
     """Every logical job of ``workload`` with its arrival rule, its tasks and its size hint.
 
-    Arrivals use the replay's own rules (workloads.arrivals): PARA entries arrive open-loop;
+    Arrivals use the replay's own rules (uwfq_lab.arrivals): PARA entries arrive open-loop;
     job i of a SEQ entry is chained after job i-1 with its gap. Spark jobs of one job group
     (trace entries sharing a workload name) are submitted together at the group's arrival.
     """

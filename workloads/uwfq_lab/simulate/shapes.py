@@ -1,6 +1,6 @@
 """How a paper job becomes stages of tasks with durations (the simulator's job-shape model).
 
-Sizes are the paper's oracle sizes in core-milliseconds (workloads.model.Entry.core_ms).
+Sizes are the paper's oracle sizes in core-milliseconds (uwfq_lab.model.Entry.core_ms).
 Every paper job reads the same skewed parquet file, runs a CPU-bound UDF over it, aggregates
 and takes a few rows, so each Spark job is modelled as two stages:
 

@@ -17,9 +17,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from workloads.model import CUSTOM_CLASS, FREQUENCIES, JOB_CLASSES, Entry, User, Workload
+from uwfq_lab.model import CUSTOM_CLASS, FREQUENCIES, JOB_CLASSES, Entry, User, Workload
 
-SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 KNOWN_CLASSES = (*JOB_CLASSES, CUSTOM_CLASS)
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from spark_uwfq.metrics import (PARTITIONED_SUFFIX, REFERENCE_POLICY, SCHEDULER_NAMES,
+from uwfq_lab.metrics import (PARTITIONED_SUFFIX, REFERENCE_POLICY, SCHEDULER_NAMES,
                                 average_rows, summarize)
-from workloads.model import Workload
-from workloads.replay import PAPER_CORES, Replayer, RunResult, Scaling
-from workloads.spark_jobs import SESSION_CONF
+from uwfq_lab.model import Workload
+from uwfq_lab.replay import PAPER_CORES, Replayer, RunResult, Scaling
+from uwfq_lab.spark_jobs import session_conf
 
 PAPER_TARGET_TASK_MS = 500
 
@@ -98,7 +98,7 @@ def compare_policies(workload: Workload, policies: list[str], scaling: Scaling, 
     for policy in policies:
         log(f"{policy}: starting a local[{scaling.cores}] SparkSession")
         spark = local_session(f"local[{scaling.cores}]", app_name=f"uwfq-replay-{policy}",
-                              conf=SESSION_CONF, **session_options(policy, scaling))
+                              conf=session_conf(), **session_options(policy, scaling))
         try:
             replayer = Replayer(spark, workload, scaling, seed=seed, log=log,
                                 progress_every_s=progress_every_s, estimates=estimates)

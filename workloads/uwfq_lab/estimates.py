@@ -1,6 +1,6 @@
 """Which cost hints a replay gives its jobs: the paper's oracle sizes, none (the plugin's learned
 estimator alone), or the oracle sizes with a log-normal error, as the simulator's estimator
-modes do (spark_uwfq.simulate.batch)."""
+modes do (uwfq_lab.simulate.batch)."""
 
 from __future__ import annotations
 

@@ -39,11 +39,11 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from spark_uwfq.simulate.batch import parse_estimator
-    from workloads.loader import WorkloadError, load_workload
+    from uwfq_lab.simulate.batch import parse_estimator
+    from uwfq_lab.loader import WorkloadError, load_workload
 
     if args.paper_comparison:
-        from spark_uwfq.simulate.paper import write_comparison
+        from uwfq_lab.simulate.paper import write_comparison
 
         path = write_comparison(seed=args.seed)
         print(f"wrote {path}")
@@ -69,10 +69,10 @@ def run(args) -> int:
         print("uwfq simulate: --cores and --cores-per-executor must be positive")
         return 2
 
-    from spark_uwfq.metrics import REFERENCE_POLICY
-    from spark_uwfq.simulate.report import format_summary, policy_rows, to_comparison
-    from spark_uwfq.simulate.runner import SimulationError, simulate
-    from workloads.report import format_table, write_results
+    from uwfq_lab.metrics import REFERENCE_POLICY
+    from uwfq_lab.simulate.report import format_summary, policy_rows, to_comparison
+    from uwfq_lab.simulate.runner import SimulationError, simulate
+    from uwfq_lab.report import format_table, write_results
 
     to_run = list(dict.fromkeys([*policies, REFERENCE_POLICY]))
     try:
@@ -90,7 +90,7 @@ def run(args) -> int:
     out = args.out / f"{workload.name}{suffix}"
     paths = write_results(comparison, out)
     if not args.no_plots:
-        from workloads.plots import write_plots
+        from uwfq_lab.plots import write_plots
 
         paths += write_plots(comparison, out)
     print(f"simulated {workload.name}{suffix}: {len(result.batch.jobs)} logical jobs on "
