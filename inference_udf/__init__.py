@@ -1,8 +1,8 @@
 """Batched LLM generation and scoring for Spark DataFrames, with temporal fusion.
 
 Files, one concept each: ``request`` (state), ``sampling_params``, ``kv_pool`` (slot KV cache),
-``admission`` (policies), ``scheduler``, ``model_runner``, ``sampler``, ``stopping``, ``engine``
-(the loop), ``prompts``, ``device``, ``loading``, ``row_params``, ``row_stream`` and
+``admission`` (policies), ``scheduler``, ``families`` (what runs exactly), ``model_runner``,
+``sampler``, ``stopping``, ``engine`` (the loop), ``prompts``, ``device``, ``loading``, ``row_params``, ``row_stream`` and
 ``score_rows`` (UDF bodies), ``scoring``, ``udf`` (factories), ``tiny`` (test checkpoints),
 ``benchmark``.
 

@@ -31,9 +31,12 @@ def load_model(path: str, device: torch.device, dtype: str | torch.dtype = "auto
     if key in _models:
         _models.move_to_end(key)
         return _models[key]
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    from inference_udf.families import check_supported
 
     try:
+        check_supported(AutoConfig.from_pretrained(path))   # refuse before loading any weights
         tokenizer = AutoTokenizer.from_pretrained(path)
         model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype)
     except OSError as exc:

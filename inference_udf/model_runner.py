@@ -6,8 +6,11 @@
   per-row position ids (absolute-position models such as GPT-2 need them as much as RoPE models)
   and a per-row additive mask over the slot window; returns ``[B, vocab]``.
 
-Masks are 4-D additive float tensors (0 or the dtype's minimum), which transformers passes to
-eager and SDPA attention unchanged.
+Both go through the model's own ``forward`` (``logits_to_keep`` picks the rows' last
+positions), so whatever its head does to the logits (Gemma2's final softcapping, Granite's
+``logits_scaling``, Cohere's ``logit_scale``) is done here too. Masks are 4-D additive float
+tensors (0 or the dtype's minimum), which transformers passes to attention unchanged; a model
+with both full and sliding-window layers gets one mask per layer type.
 """
 
 from __future__ import annotations
@@ -16,19 +19,20 @@ from typing import Sequence
 
 import torch
 
+from inference_udf.families import FULL, SLIDING, attention_layout, check_supported
 from inference_udf.kv_pool import KVSlotPool
 from inference_udf.request import Request
 
 
 class ModelRunner:
     def __init__(self, model, num_decode_slots: int, num_staging_slots: int, slot_len: int):
+        check_supported(model.config)
         config = model.config.get_text_config()
         heads = config.num_attention_heads
         kv_heads = getattr(config, "num_key_value_heads", None) or heads
         head_dim = getattr(config, "head_dim", None) or config.hidden_size // heads
         self.model = model
-        self.decoder = model.base_model           # the stack without the output head
-        self.head = model.get_output_embeddings()
+        self.layout = attention_layout(model.config)
         self.device = model.device
         self.dtype = model.dtype
         self.pool = KVSlotPool(config.num_hidden_layers, num_decode_slots, num_staging_slots,
@@ -50,12 +54,12 @@ class ModelRunner:
         # rows. Padding rows compute garbage that is never read: their keys land past the
         # prompt in the slot, and decode writes each position before it attends to it.
         key_pos = self.positions[:width]
-        mask = self._additive(key_pos[None, :] <= key_pos[:, None])[None, None]
-        position_ids = key_pos.expand(len(requests), width)   # [B, S]
+        masks = self._masks(key_pos[:, None], key_pos[None, :])        # [S, S] per layer type
+        masks = {kind: mask[None, None] for kind, mask in masks.items()}
+        position_ids = key_pos.expand(len(requests), width)             # [B, S]
         view = self.pool.prefill_view([r.slot for r in requests])
-        hidden = self._hidden(input_ids, mask, position_ids, view)  # [B, S, H]
-        last = hidden[torch.arange(len(requests), device=self.device), lengths - 1]
-        return self.head(last)
+        last = (lengths - 1)[:, None]                                    # [B, 1]
+        return self._logits(input_ids, masks, position_ids, view, last)
 
     @torch.inference_mode()
     def decode(self, running: Sequence[Request]) -> torch.Tensor:
@@ -66,15 +70,27 @@ class ModelRunner:
                              device=self.device)
         input_ids, positions = state[:, :1], state[:, 1]
         width = max(r.num_tokens for r in running)
-        mask = torch.where(self.positions[:width] <= positions[:, None], self.zero, self.masked)
+        masks = self._masks(positions[:, None], self.positions[None, :width])   # [B, W]
+        masks = {kind: mask[:, None, None, :] for kind, mask in masks.items()}
         view = self.pool.decode_view(positions, width)
-        hidden = self._hidden(input_ids, mask[:, None, None, :], positions[:, None], view)
-        return self.head(hidden[:, 0])
+        return self._logits(input_ids, masks, positions[:, None], view, 1)
 
-    def _hidden(self, input_ids, mask, position_ids, view) -> torch.Tensor:
-        out = self.decoder(input_ids=input_ids, attention_mask=mask, position_ids=position_ids,
-                           cache=view, use_cache=True)
-        return out.last_hidden_state
+    def _masks(self, query_pos: torch.Tensor, key_pos: torch.Tensor) -> dict:
+        """Additive masks by layer type: a key is seen if it is not after the query and, in a
+        sliding layer, fewer than ``window`` positions before it (transformers' rule)."""
+        causal = key_pos <= query_pos
+        masks = {}
+        if self.layout.has_full:
+            masks[FULL] = self._additive(causal)
+        if self.layout.window is not None:
+            masks[SLIDING] = self._additive(causal & (query_pos - key_pos < self.layout.window))
+        return masks
+
+    def _logits(self, input_ids, masks: dict, position_ids, view, logits_to_keep) -> torch.Tensor:
+        mask = masks if self.layout.mixed else next(iter(masks.values()))
+        out = self.model(input_ids=input_ids, attention_mask=mask, position_ids=position_ids,
+                         cache=view, use_cache=True, logits_to_keep=logits_to_keep)
+        return out.logits[:, -1]                                         # [B, vocab]
 
     def _additive(self, allowed: torch.Tensor) -> torch.Tensor:
         return torch.where(allowed, self.zero, self.masked)

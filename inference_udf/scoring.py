@@ -1,8 +1,9 @@
 """Log-likelihood of a completion given a prompt, for batch scoring.
 
 Prompt and completion are tokenized separately and concatenated, so the completion's tokens are
-exactly the ones scored. Only the completion positions go through the output head, so memory
-is ``completion tokens x vocab`` rather than ``batch x length x vocab``.
+exactly the ones scored. Only the completion positions go through the output head (the model's
+own, with whatever it does to logits: softcapping, logit scales), so memory is ``completion
+tokens x vocab`` rather than ``batch x length x vocab``.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ def completion_logprobs(model, pairs: Sequence[tuple[list[int], list[int]]]) -> 
             rows.append(row)
             positions.append(t - 1)
             targets.append(sequence[t])
-    hidden = model.base_model(input_ids=input_ids.to(device),
-                              attention_mask=attention_mask.to(device)).last_hidden_state
-    picked = hidden[torch.tensor(rows, device=device), torch.tensor(positions, device=device)]
-    logprobs = model.get_output_embeddings()(picked).float().log_softmax(dim=-1)  # [N, vocab]
+    # The rows' kept positions, flattened in row-major order: the same order as ``targets``.
+    keep = torch.zeros((len(pairs), width), dtype=torch.bool)
+    keep[torch.tensor(rows), torch.tensor(positions)] = True
+    logits = model(input_ids=input_ids.to(device), attention_mask=attention_mask.to(device),
+                   use_cache=False, logits_to_keep=keep.to(device)).logits       # [N, vocab]
+    logprobs = logits.float().log_softmax(dim=-1)
     token_logprobs = logprobs.gather(1, torch.tensor(targets, device=device)[:, None])[:, 0]
     totals = torch.zeros(len(pairs), dtype=torch.float64, device=device)
     totals.index_add_(0, torch.tensor(rows, device=device), token_logprobs.double())

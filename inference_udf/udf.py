@@ -75,6 +75,7 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
                               top_p=top_p, top_k=top_k, seed=seed, stop=tuple(stop or ()),
                               stop_token_ids=tuple(stop_token_ids or ()))
     _check_common(max_in_flight, overflow)
+    _check_model_on_driver(model)
     admission_policy(admission)           # a bad name fails here, before any job
     settings = dict(chat_template=chat_template, system_prompt=system_prompt, overflow=overflow,
                     dtype=dtype, device=device, num_threads=num_threads)
@@ -104,6 +105,7 @@ def score_udf(model: str, *, chat_template: bool | str = False, system_prompt: s
     from pyspark.sql.functions import pandas_udf
 
     _check_common(batch_size, overflow)
+    _check_model_on_driver(model)
     settings = dict(chat_template=chat_template, system_prompt=system_prompt, overflow=overflow,
                     dtype=dtype, device=device, num_threads=num_threads)
 
@@ -140,6 +142,20 @@ def _check_common(size: int, overflow: str) -> None:
         raise ValueError(f"max_in_flight / batch_size must be an integer >= 1: got {size!r}")
     if overflow not in OVERFLOW_MODES:
         raise ValueError(f"overflow must be one of {OVERFLOW_MODES}: got {overflow!r}")
+
+
+def _check_model_on_driver(model: str) -> None:
+    """Refuse an architecture the engine cannot run before any job starts, when the driver can
+    read the folder (executors may see paths the driver cannot; they check again at load)."""
+    import os
+
+    if not os.path.isfile(os.path.join(str(model), "config.json")):
+        return
+    from transformers import AutoConfig
+
+    from inference_udf.families import check_supported
+
+    check_supported(AutoConfig.from_pretrained(model))
 
 
 def _column(value):
