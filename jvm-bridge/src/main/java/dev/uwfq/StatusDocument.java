@@ -11,7 +11,8 @@ import java.util.TreeMap;
 /**
  * The one status document that Python, the UI tab, its JSON URL and the metrics read: the
  * scheduler's part (copied under the scheduler lock by the pool) plus, added here outside that
- * lock, the settings as set and the partitioner's newest decisions.
+ * lock, the jobs in launch order with why each waiting one waits ({@link WaitReasons}), the
+ * settings as set and the partitioner's newest decisions.
  */
 public final class StatusDocument {
   static final int DECISIONS_SHOWN = 20;
@@ -28,6 +29,7 @@ public final class StatusDocument {
   static String build(String schedulerJson) {
     try {
       ObjectNode doc = (ObjectNode) JSON.readTree(schedulerJson);
+      WaitReasons.annotate(doc);
       ObjectNode set = doc.putObject("settings");
       settings.forEach(set::put);
       ObjectNode partitioner = doc.putObject("partitioner");

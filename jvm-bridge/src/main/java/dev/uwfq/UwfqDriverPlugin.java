@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 public final class UwfqDriverPlugin implements DriverPlugin {
   private static final Logger LOG = LoggerFactory.getLogger(UwfqDriverPlugin.class);
   private SparkContext sc;
+  private org.apache.spark.uwfq.ui.UwfqTab tab;
 
   @Override
   public Map<String, String> init(SparkContext sc, PluginContext ctx) {
@@ -47,10 +48,20 @@ public final class UwfqDriverPlugin implements DriverPlugin {
       LOG.error("spark-uwfq: could not install the scheduling hook; Spark keeps its own scheduler", e);
       Uwfq.markFailed(e);
     }
+    try {
+      tab = org.apache.spark.uwfq.ui.LiveUi.attach(sc);
+    } catch (RuntimeException | LinkageError e) {
+      LOG.warn("spark-uwfq: could not add the UWFQ tab to the Spark UI", e);
+    }
   }
 
   @Override
   public void shutdown() {
+    try {
+      org.apache.spark.uwfq.ui.LiveUi.detach(sc, tab);
+    } catch (RuntimeException e) {
+      LOG.debug("spark-uwfq: the UI was already gone", e);
+    }
     SchedulerHook.uninstall();
     Uwfq.setEventRecorder(null);
   }
