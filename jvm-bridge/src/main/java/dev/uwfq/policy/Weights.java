@@ -1,10 +1,14 @@
 package dev.uwfq.policy;
 
 import java.io.IOException;
-import java.io.Reader;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -13,20 +17,33 @@ import org.slf4j.LoggerFactory;
 
 /**
  * User weights: from {@code alice:2,bob:1}, or from a properties file of {@code user=weight}
- * lines that is re-read when it changes (its modification time is checked at most once a
- * second, at the caller's clock). Unknown users weigh 1. A bad entry is a warning naming it,
- * and the rest is kept; an unreadable file keeps the weights read before.
+ * lines that overrides them. Unknown users weigh 1. Readers see one immutable snapshot, swapped
+ * whole, so a lookup on Spark's scheduling path never waits and never sees half a file.
+ *
+ * <p>A weight is bounded to [{@link #MIN_WEIGHT}, {@link #MAX_WEIGHT}]: a user is charged run
+ * time / weight, so a weight like 1e-308 makes virtual time infinite after one task. A value
+ * outside is clamped, with a warning. In the spec a bad entry (not a positive number) is a
+ * warning naming it, and that user weighs 1.
+ *
+ * <p>The file is read only by {@link #reload()}, which may block (a hung mount) and so is never
+ * called on the scheduling path: the plugin calls it from a background thread. A file that is
+ * missing, empty, larger than {@link #MAX_FILE_BYTES}, or has any line that is not
+ * {@code user=positive number} (a half-written file) is a warning, and the last good weights stay.
  */
 public final class Weights {
   private static final Logger LOG = LoggerFactory.getLogger(Weights.class);
-  private static final long CHECK_EVERY_MS = 1000;
+  public static final double MIN_WEIGHT = 1e-3;
+  public static final double MAX_WEIGHT = 1e3;
+  static final int MAX_FILE_BYTES = 1 << 20;
   private volatile Map<String, Double> weights;
   private final Path file;
-  private long lastCheckMs = Long.MIN_VALUE;
-  private long fileMtime = Long.MIN_VALUE;
+  // Reader thread only: what the file held at the last look, so that each change is parsed and
+  // warned about once.
+  private byte[] lastContent;
+  private String lastProblem;
 
   private Weights(Map<String, Double> weights, Path file) {
-    this.weights = weights;
+    this.weights = Map.copyOf(weights);
     this.file = file;
   }
 
@@ -34,11 +51,12 @@ public final class Weights {
     return new Weights(Map.of(), null);
   }
 
-  /** {@code spec} like "alice:2,bob:1"; {@code file} overrides it when set. */
+  /**
+   * {@code spec} like "alice:2,bob:1"; {@code file}, when set, overrides it once {@link #reload()}
+   * has read it.
+   */
   public static Weights of(String spec, String file) {
-    Weights w = new Weights(parse(spec, "spark.uwfq.weights"), blank(file) ? null : Paths.get(file.trim()));
-    w.refresh(0);
-    return w;
+    return new Weights(parse(spec, "spark.uwfq.weights"), blank(file) ? null : Paths.get(file.trim()));
   }
 
   // Not an overload of the static of(): py4j cannot call a static method whose name an instance
@@ -48,34 +66,86 @@ public final class Weights {
     return w == null ? 1.0 : w;
   }
 
-  /** Re-reads the weights file when it changed since the last look (at most once a second). */
+  /** The weights file, or null. */
+  public Path file() {
+    return file;
+  }
+
+  /**
+   * Kept for callers on the scheduling path from before the file was read in the background:
+   * does nothing (the file is read by {@link #reload()} on the plugin's reader thread).
+   */
   public boolean refresh(long nowMs) {
-    if (file == null || (lastCheckMs != Long.MIN_VALUE && nowMs - lastCheckMs < CHECK_EVERY_MS)) {
+    return false;
+  }
+
+  /**
+   * Reads the weights file and swaps in its weights when its content changed and is good; a
+   * problem is warned about once per content. Blocking I/O: call it off the scheduling path.
+   * Returns true when new weights were swapped in.
+   */
+  public boolean reload() {
+    if (file == null) {
       return false;
     }
-    lastCheckMs = nowMs;
+    byte[] content;
     try {
-      long mtime = Files.getLastModifiedTime(file).toMillis();
-      if (mtime == fileMtime) {
-        return false;
-      }
-      fileMtime = mtime;
-      Properties p = new Properties();
-      try (Reader r = Files.newBufferedReader(file)) {
-        p.load(r);
-      }
-      StringBuilder spec = new StringBuilder();
-      for (String user : p.stringPropertyNames()) {
-        spec.append(user).append(':').append(p.getProperty(user)).append(',');
-      }
-      weights = parse(spec.toString(), "spark.uwfq.weightsFile " + file);
-      LOG.info("spark-uwfq: read {} user weights from {}", weights.size(), file);
-      return true;
+      content = readBounded(file);
+    } catch (NoSuchFileException e) {
+      return problem(null, "it does not exist (deleted?)");
     } catch (IOException | RuntimeException e) {
-      LOG.warn("spark-uwfq: cannot read the weights file {} ({}); keeping the weights read before",
-          file, e.toString());
+      return problem(null, "it cannot be read: " + e);
+    }
+    if (content == null) {
+      return problem(null, "it is larger than " + MAX_FILE_BYTES + " bytes");
+    }
+    if (lastContent != null && Arrays.equals(content, lastContent)) {
       return false;
     }
+    lastContent = content;
+    String text = new String(content, StandardCharsets.UTF_8);
+    Map<String, Double> parsed = new HashMap<>();
+    String bad = parseFile(text, parsed);
+    if (bad != null) {
+      return problem(content, bad);
+    }
+    weights = Map.copyOf(parsed);
+    lastProblem = null;
+    LOG.info("spark-uwfq: read {} user weights from {}", parsed.size(), file);
+    return true;
+  }
+
+  private boolean problem(byte[] content, String what) {
+    lastContent = content;
+    if (!what.equals(lastProblem)) {
+      LOG.warn("spark-uwfq: weights file {}: {}; keeping the {} weights read before (write the "
+          + "file whole, one user=weight line per user, then rename it into place)",
+          file, what, weights.size());
+      lastProblem = what;
+    }
+    return false;
+  }
+
+  /** Parses a properties file into {@code out}; returns what is wrong with it, or null. */
+  static String parseFile(String text, Map<String, Double> out) {
+    Properties p = new Properties();
+    try {
+      p.load(new StringReader(text));
+    } catch (IOException | IllegalArgumentException e) {
+      return "it is not a properties file (" + e.getMessage() + ")";
+    }
+    if (p.isEmpty()) {
+      return "it has no user=weight line (empty or half-written?)";
+    }
+    for (String user : p.stringPropertyNames()) {
+      String raw = p.getProperty(user).trim();
+      double w = number(raw);
+      if (user.trim().isEmpty() || !(w > 0)) {
+        return "line '" + user + "=" + raw + "' is not user=positive number (half-written?)";
+      }
+      out.put(user.trim(), bounded(w, "weights file, user '" + user.trim() + "'"));
+    }
+    return null;
   }
 
   /** Parses "alice:2,bob:1"; bad entries are warned about and skipped. */
@@ -91,24 +161,45 @@ public final class Weights {
       }
       int colon = item.lastIndexOf(':');
       String user = colon > 0 ? item.substring(0, colon).trim() : "";
-      double weight = Double.NaN;
-      try {
-        weight = colon > 0 ? Double.parseDouble(item.substring(colon + 1).trim()) : Double.NaN;
-      } catch (NumberFormatException ignored) {
-        // reported below
-      }
-      if (user.isEmpty() || !(weight > 0) || Double.isInfinite(weight)) {
+      double weight = colon > 0 ? number(item.substring(colon + 1).trim()) : Double.NaN;
+      if (user.isEmpty() || !(weight > 0)) {
         LOG.warn("spark-uwfq: {}: ignoring '{}' (expected user:weight with a positive weight); "
             + "that user weighs 1", source, item);
         continue;
       }
-      out.put(user, weight);
+      out.put(user, bounded(weight, source + ", user '" + user + "'"));
     }
     return out;
   }
 
+  /** {@code w} clamped into [MIN_WEIGHT, MAX_WEIGHT], with a warning when it was outside. */
+  static double bounded(double w, String where) {
+    double b = Math.min(MAX_WEIGHT, Math.max(MIN_WEIGHT, w));
+    if (b != w) {
+      LOG.warn("spark-uwfq: {}: weight {} is outside [{}, {}]; using {}", where, w, MIN_WEIGHT,
+          MAX_WEIGHT, b);
+    }
+    return b;
+  }
+
   public Map<String, Double> snapshot() {
-    return Map.copyOf(weights);
+    return weights;
+  }
+
+  private static double number(String s) {
+    try {
+      return Double.parseDouble(s);
+    } catch (NumberFormatException e) {
+      return Double.NaN;
+    }
+  }
+
+  /** The file's bytes, or null when it holds more than MAX_FILE_BYTES (it may be a device). */
+  private static byte[] readBounded(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] b = in.readNBytes(MAX_FILE_BYTES + 1);
+      return b.length > MAX_FILE_BYTES ? null : b;
+    }
   }
 
   private static boolean blank(String s) {

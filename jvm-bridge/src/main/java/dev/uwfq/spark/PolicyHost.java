@@ -4,12 +4,16 @@ import dev.uwfq.policy.SchedulingPolicy;
 import dev.uwfq.policy.SchedulingPolicy.TaskSetInfo;
 import dev.uwfq.policy.SchedulingPolicy.TaskSetView;
 import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.util.control.ControlThrowable;
 
 /**
  * Runs a {@link SchedulingPolicy} inside Spark without ever failing Spark's scheduler.
@@ -19,8 +23,11 @@ import org.slf4j.LoggerFactory;
  * enqueue, never taking that lock. The queue is drained under the lock before each decision, so
  * the policy is single-threaded and every sort reads one consistent state.
  *
- * <p>Failure: if the policy throws, that round is ordered FIFO (Spark's own FIFO: job id, then
- * stage) and the failure is logged at most once a minute; the next round tries the policy again.
+ * <p>Failure: if the policy throws anything non-fatal ({@link #nonFatal}), that round is ordered FIFO (Spark's own FIFO: job id, then
+ * stage), the failure is counted and logged at most once a minute; the next round tries the
+ * policy again. A task set whose submission failed is unknown to the policy: it is kept here and
+ * submitted again at the next order round (adopted), so one fault does not send it to the back
+ * of the queue for its whole life.
  *
  * <p>Public for the simulator (dev.uwfq.sim), which drives policies through this same host.
  */
@@ -39,8 +46,10 @@ public final class PolicyHost {
   private final AtomicLong fallbackRounds = new AtomicLong(); // order rounds that went FIFO
   private long lastFailureLogMs = Long.MIN_VALUE;
   private long suppressedFailures = 0;
-  // Test-only switch (Uwfq.injectPolicyFailure): the policy call throws, to exercise the fallback.
-  volatile boolean injectFailure = false;
+  // Under the scheduler lock: task sets whose submission to the policy failed, by task set key.
+  private final Map<Long, TaskSetInfo> missed = new LinkedHashMap<>();
+  // Test-only (Uwfq.injectPolicyFailure): while set, every policy call throws it.
+  private volatile Throwable injected = null;
 
   public PolicyHost(SchedulingPolicy policy, String policyName) {
     this.policy = policy;
@@ -72,24 +81,52 @@ public final class PolicyHost {
 
   // ---- under the scheduler lock -------------------------------------------------------------
 
+  /** Test-only: while {@code t} is not null, every policy call throws it. */
+  public void injectFailure(Throwable t) {
+    injected = t;
+  }
+
+  /** Task sets the policy does not know yet because their submission failed. */
+  public int missedTaskSets() {
+    return missed.size();
+  }
+
   public void submitted(TaskSetInfo info, int cores, long nowMs) {
-    guard(nowMs, "submission", () -> {
+    if (!guard(nowMs, "submission", () -> {
       policy.onCapacityChanged(cores, nowMs);
       policy.onTaskSetSubmitted(info, nowMs);
-    });
+    })) {
+      if (policy != null) {
+        missed.put(info.taskSetKey(), info);
+      }
+    }
   }
 
   public void removed(TaskSetInfo info, long nowMs) {
+    if (missed.remove(info.taskSetKey()) != null) {
+      return; // the policy never knew it
+    }
     guard(nowMs, "removal", () -> policy.onTaskSetRemoved(info.stageId(), info.stageAttempt(), nowMs));
   }
 
   /** Sorts {@code views} into launch order: the policy's, or FIFO when it fails. */
   public void order(List<TaskSetView> views, long nowMs) {
+    adoptMissed(nowMs);
     if (!guard(nowMs, "ordering", () -> policy.order(views, nowMs))) {
       if (policy != null) {
         fallbackRounds.incrementAndGet();
       }
       views.sort(SPARK_FIFO);
+    }
+  }
+
+  /** Submits again each task set whose submission failed; one that fails again stays missed. */
+  private void adoptMissed(long nowMs) {
+    for (Iterator<TaskSetInfo> it = missed.values().iterator(); it.hasNext(); ) {
+      TaskSetInfo info = it.next();
+      if (guard(nowMs, "adoption of a missed submission", () -> policy.onTaskSetSubmitted(info, nowMs))) {
+        it.remove();
+      }
     }
   }
 
@@ -112,12 +149,16 @@ public final class PolicyHost {
       while ((event = inbox.poll()) != null) {
         event.accept(policy);
       }
-      if (injectFailure) {
-        throw new IllegalStateException("failure injected for tests (Uwfq.injectPolicyFailure)");
+      Throwable fault = injected;
+      if (fault != null) {
+        throw PolicyHost.<RuntimeException>sneaky(fault);
       }
       call.run();
       return true;
-    } catch (RuntimeException | StackOverflowError | AssertionError e) {
+    } catch (Throwable e) {
+      if (!nonFatal(e)) {
+        throw e; // out of memory, a broken class path, an interrupt: not the policy's to hide
+      }
       failures.incrementAndGet();
       if (lastFailureLogMs == Long.MIN_VALUE || nowMs - lastFailureLogMs >= LOG_EVERY_MS) {
         LOG.error("spark-uwfq: policy '{}' failed during {} ({} similar failures not logged "
@@ -130,5 +171,27 @@ public final class PolicyHost {
       }
       return false;
     }
+  }
+
+  /**
+   * Scala 2.12's {@code NonFatal}: all but VirtualMachineError other than StackOverflowError
+   * (a policy's deep recursion must not take the scheduler down), ThreadDeath,
+   * InterruptedException, LinkageError and ControlThrowable. (Scala 2.13's also counts
+   * StackOverflowError as fatal.)
+   */
+  @SuppressWarnings("removal")
+  static boolean nonFatal(Throwable t) {
+    if (t instanceof StackOverflowError) {
+      return true;
+    }
+    return !(t instanceof VirtualMachineError || t instanceof ThreadDeath
+        || t instanceof InterruptedException || t instanceof LinkageError
+        || t instanceof ControlThrowable);
+  }
+
+  /** Throws a checked throwable unchecked (tests inject any kind). */
+  @SuppressWarnings("unchecked")
+  private static <T extends Throwable> T sneaky(Throwable t) throws T {
+    throw (T) t;
   }
 }

@@ -26,6 +26,10 @@ import org.slf4j.LoggerFactory;
 public final class SchedulerHook {
   private static final Logger LOG = LoggerFactory.getLogger(SchedulerHook.class);
   public static final String POOL_NAME = "uwfq";
+  private static final long WEIGHTS_FILE_CHECK_MS = 1000;
+  // At start-up only (not under the scheduler lock): the first jobs should see the file's weights,
+  // but a hung mount must not hold up the SparkContext.
+  private static final long WEIGHTS_FIRST_READ_WAIT_MS = 2000;
 
   private static volatile Installation current = null;
 
@@ -37,18 +41,20 @@ public final class SchedulerHook {
     final SchedulableBuilder original;
     final UwfqPool pool;
     final PolicyListener listener;
+    final WeightsFileReader weightsReader; // null without a weights file
 
     Installation(TaskSchedulerImpl scheduler, SchedulableBuilder original, UwfqPool pool,
-        PolicyListener listener) {
+        PolicyListener listener, WeightsFileReader weightsReader) {
       this.scheduler = scheduler;
       this.original = original;
       this.pool = pool;
       this.listener = listener;
+      this.weightsReader = weightsReader;
     }
   }
 
   /** The policy named by spark.uwfq.policy, built from the spark.uwfq.* confs (null for off). */
-  static SchedulingPolicy policyFor(SparkContext sc, String name) {
+  static SchedulingPolicy policyFor(SparkContext sc, String name, Weights weights) {
     if ("off".equals(name)) {
       return null;
     }
@@ -57,7 +63,7 @@ public final class SchedulerHook {
     PolicyConfig config = new PolicyConfig(
         Math.max(1, sc.defaultParallelism()),
         conf.getString("spark.uwfq.defaultUser", "default"),
-        Weights.of(conf.getString("spark.uwfq.weights", ""), conf.getString("spark.uwfq.weightsFile", "")),
+        weights,
         new HistoryEstimator(defaultCost, 10_000),
         defaultCost,
         conf.getLong("spark.uwfq.graceMs", 3000, 0),
@@ -79,7 +85,18 @@ public final class SchedulerHook {
     UwfqConf conf = new UwfqConf(sc.conf());
     String name = conf.getChoice("spark.uwfq.policy", "uwfq", "uwfq", "ujf", "cfq", "fifo", "fair", "off");
     String defaultUser = conf.getString("spark.uwfq.defaultUser", "default");
-    PolicyHost host = new PolicyHost(policyFor(sc, name), name);
+    Weights weights = Weights.of(conf.getString("spark.uwfq.weights", ""),
+        conf.getString("spark.uwfq.weightsFile", ""));
+    WeightsFileReader reader = "off".equals(name) ? null
+        : WeightsFileReader.start(weights, WEIGHTS_FILE_CHECK_MS);
+    if (reader != null) {
+      try {
+        reader.awaitFirstRead(WEIGHTS_FIRST_READ_WAIT_MS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    PolicyHost host = new PolicyHost(policyFor(sc, name, weights), name);
     PolicyListener listener = new PolicyListener(host, defaultUser);
     Field field = builderField();
     synchronized (impl) { // the lock submitTasks and resourceOffers hold
@@ -89,8 +106,11 @@ public final class SchedulerHook {
             () -> Math.max(1, sc.defaultParallelism()));
         impl.rootPool().addSchedulable(pool);
         field.set(impl, new RoutingSchedulableBuilder(original, pool));
-        current = new Installation(impl, original, pool, listener);
+        current = new Installation(impl, original, pool, listener, reader);
       } catch (IllegalAccessException e) {
+        if (reader != null) {
+          reader.stop();
+        }
         throw new IllegalStateException("cannot replace TaskSchedulerImpl.schedulableBuilder", e);
       }
     }
@@ -106,6 +126,9 @@ public final class SchedulerHook {
     Installation inst = current;
     if (inst == null) {
       return;
+    }
+    if (inst.weightsReader != null) {
+      inst.weightsReader.stop();
     }
     try {
       inst.scheduler.sc().removeSparkListener(inst.listener);
@@ -144,7 +167,8 @@ public final class SchedulerHook {
   public static void injectPolicyFailure(boolean on) {
     Installation inst = current;
     if (inst != null) {
-      inst.pool.host().injectFailure = on;
+      inst.pool.host().injectFailure(on
+          ? new IllegalStateException("failure injected for tests (Uwfq.injectPolicyFailure)") : null);
     }
   }
 
