@@ -114,7 +114,9 @@ OPTIONS: tuple[Option, ...] = (
            "Per-user weights; a user's share is cores * w / (sum of active weights). "
            "Unlisted users weigh 1."),
     Option("weights_file", "spark.uwfq.weightsFile", "", "a file path", _path,
-           "Properties file of user=weight lines, re-read when it changes; overrides weights."),
+           "Properties file of user=weight lines, read in the background once a second; "
+           "overrides weights. Weights are clamped to [0.001, 1000]; a missing, empty or "
+           "half-written file keeps the last good weights (write it whole, then rename)."),
     Option("default_cost_ms", "spark.uwfq.defaultCostMs", 1000, "a positive integer",
            _positive_int,
            "Estimate (core-ms) for a job with no hint, before any job has completed."),
