@@ -1,4 +1,4 @@
-"""uwfq with oracle, learned (history) and noisy (lognormal sigma 0.5) estimates, with and without
+"""uwfq with oracle, learned and noisy (lognormal sigma 0.5) estimates, with and without
 the partitioner, on S1-S4 and the hetero trace, in the simulator (which drives the plugin's own
 policy and estimator classes). Writes docs/estimator-evaluation.md.
 
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "estimator-evaluation.md"
 SCENARIOS = ["2_large_2_small_users", "2_power_2_small_users", "4_large_users",
              "4_super_small_users", "hetero_macro"]
-ESTIMATORS = ["oracle", "history", "noisy:0.5"]
+ESTIMATES = ["oracle", "learned", "noisy:0.5"]
 RESPONSE_BOUND = 1.15  # learned / oracle mean response time
 DVR_BOUND = 0.15  # |learned DVR - oracle DVR|
 RESPONSE = "average response time"
@@ -42,11 +42,11 @@ def _mean(values):
     return sum(values) / len(values) if values else float("nan")
 
 
-def measure(scenario: str, partitioner: bool, estimator: str, seeds: list[int]) -> tuple[float, float]:
+def measure(scenario: str, partitioner: bool, estimates: str, seeds: list[int]) -> tuple[float, float]:
     workload = load_workload(scenario)
     responses, dvrs = [], []
     for seed in seeds:
-        result = simulate(workload, ["ujf", "uwfq"], partitioner=partitioner, estimator=estimator,
+        result = simulate(workload, ["ujf", "uwfq"], partitioner=partitioner, estimates=estimates,
                           seed=seed, isolated=False)
         row = policy_rows(result, seed=seed, partitioner=partitioner)["uwfq"]
         responses.append(row[RESPONSE])
@@ -90,8 +90,8 @@ def main() -> None:
     met = 0
     for scenario in SCENARIOS:
         for partitioner in (False, True):
-            got = {e: measure(scenario, partitioner, e, seeds) for e in ESTIMATORS}
-            o, h, n = (got[e] for e in ESTIMATORS)
+            got = {e: measure(scenario, partitioner, e, seeds) for e in ESTIMATES}
+            o, h, n = (got[e] for e in ESTIMATES)
             meets = h[0] / o[0] <= RESPONSE_BOUND and abs(h[1] - o[1]) <= DVR_BOUND
             met += meets
             row = (f"| {scenario} | {'yes' if partitioner else 'no'} | {o[0]:.2f} | {h[0]:.2f} "

@@ -32,13 +32,13 @@ def test_malformed_workload_names_the_place(tmp_path, capsys):
 
 
 def test_partitioned_policies_are_named_with_a_suffix():
-    from uwfq_lab.commands.replay import _policies
-    from uwfq_lab.metrics import SCHEDULER_NAMES
+    from uwfq_lab.commands.vocabulary import parse_policies
     from uwfq_lab.compare import session_options
+    from uwfq_lab.metrics import SCHEDULER_NAMES
     from uwfq_lab.replay import Scaling
 
-    assert _policies("fair,uwfq-p") == ["fair", "uwfq-p"]
-    assert _policies("fair,uwfq-p", partitioner=True) == ["fair-p", "uwfq-p"]
+    assert parse_policies("fair,uwfq-p") == ["fair", "uwfq-p"]
+    assert parse_policies("fair,uwfq-p", partitioner=True) == ["fair-p", "uwfq-p"]
     assert SCHEDULER_NAMES["uwfq-p"] == "CUSTOM_USERCLUSTERFAIR_PARTITIONER"
     assert session_options("fair", Scaling(scale=0.5)) == {"policy": "fair"}
     # The paper's 0.5 s tasks, scaled with the jobs.
@@ -54,7 +54,7 @@ def test_unknown_partitioned_policy_is_an_error(capsys):
 def test_unknown_estimates_is_an_error(capsys):
     assert main(["replay", "demo", "--estimates", "psychic"]) == 2
     err = capsys.readouterr().err
-    assert "'psychic' is not one of oracle, learned, noisy" in err
+    assert "'psychic' is not one of oracle, learned, noisy[:SIGMA]" in err
 
 
 def test_cost_hints_oracle_learned_and_seeded_noise():
@@ -72,3 +72,7 @@ def test_cost_hints_oracle_learned_and_seeded_noise():
     mean = sum(logs) / len(logs)
     sd = math.sqrt(sum((x - mean) ** 2 for x in logs) / len(logs))
     assert abs(mean) < 0.05 and 0.45 < sd < 0.55  # lognormal(0, 0.5): 2000 draws
+    # An explicit SIGMA is the one drawn with; "noisy" alone is noisy:0.5.
+    assert cost_hints(true, "noisy:0.5", seed=3) == noisy
+    narrow = [math.log(h / true[j]) for j, h in cost_hints(true, "noisy:0.1", seed=3).items()]
+    assert 0.09 < math.sqrt(sum(x * x for x in narrow) / len(narrow)) < 0.11

@@ -13,7 +13,7 @@ def test_simulate_writes_the_paper_columns_and_the_gps_lag(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert "GPS lag worst" in out
-    with (tmp_path / "4_large_users-P" / "4_large_users_run_data_avg.csv").open() as f:
+    with (tmp_path / "4_large_users_run_data_avg.csv").open() as f:
         rows = {r["policy"]: r for r in csv.DictReader(f)}
     # ujf runs too: it is the DVR reference.
     assert set(rows) == {"fifo", "uwfq", "ujf"}
@@ -25,10 +25,10 @@ def test_simulate_writes_the_paper_columns_and_the_gps_lag(tmp_path, capsys):
 
 def test_bad_arguments_are_refused_with_what_to_do(tmp_path, capsys):
     assert main(["simulate", "4_large_users", "--policies", "fifo,lottery"]) == 2
-    assert "lottery is not a policy" in capsys.readouterr().out
-    assert main(["simulate", "4_large_users", "--estimator", "psychic"]) == 2
-    assert "use oracle, history or noisy:SIGMA" in capsys.readouterr().out
+    assert "lottery is not a policy" in capsys.readouterr().err
+    assert main(["simulate", "4_large_users", "--estimates", "psychic"]) == 2
+    assert "not one of oracle, learned, noisy[:SIGMA]" in capsys.readouterr().err
     assert main(["simulate", "no_such_scenario"]) == 2
-    assert "Built-in scenarios" in capsys.readouterr().out
+    assert "Built-in scenarios" in capsys.readouterr().err
     assert main(["simulate"]) == 2
-    assert "--paper-comparison" in capsys.readouterr().out
+    assert "--paper-comparison" in capsys.readouterr().err

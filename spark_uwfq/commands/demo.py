@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 
 def register(sub) -> None:
     parser = sub.add_parser("demo", help="start local Spark with the plugin and run two users' jobs")

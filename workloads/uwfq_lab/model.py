@@ -92,10 +92,6 @@ class Workload:
     def total_core_ms(self) -> float:
         return sum(e.core_ms * e.total_iterations for e in self.entries)
 
-    @property
-    def job_classes(self) -> list[str]:
-        return sorted({e.job_class for e in self.entries}, key=lambda c: _class_order(c))
-
     def logical_jobs(self) -> list[LogicalJob]:
         """Every job group, once, in file order."""
         seen: dict[LogicalJob, None] = {}
@@ -103,7 +99,3 @@ class Workload:
             for i in range(e.total_iterations):
                 seen.setdefault(LogicalJob(e.user, e.name, i))
         return list(seen)
-
-
-def _class_order(job_class: str) -> float:
-    return JOB_CLASSES.get(job_class, float("inf"))

@@ -22,7 +22,7 @@ import spark_uwfq as uwfq
 from spark_uwfq.events import EventLog
 from uwfq_lab.metrics import JobOutcome
 from uwfq_lab.arrivals import WallClock, run_entry
-from uwfq_lab.estimates import check_estimates, cost_hints
+from uwfq_lab.estimates import cost_hints, parse_estimates
 from uwfq_lab.model import Entry, LogicalJob, Workload
 from uwfq_lab.spark_jobs import LoopJobs
 
@@ -87,7 +87,7 @@ class Replayer:
                  log: Callable[[str], None] = print, progress_every_s: float = 10.0,
                  estimates: str = "oracle"):
         self.spark = spark
-        self.estimates = check_estimates(estimates)
+        self.estimates = parse_estimates(estimates)
         self.workload = workload
         self.scaling = scaling
         self.seed = seed

@@ -182,8 +182,10 @@ def run_method(name: str, model, work: Workload, online: bool, max_in_flight: in
         outputs, finish = run_static(model, work, order, clock, max_in_flight)
     elif name == "hf_continuous":
         outputs, finish = run_hf_continuous(model, work, order, clock, max_in_flight)
-    else:
+    elif name == "ours":
         outputs, finish = run_ours(model, work, order, clock, max_in_flight)
+    else:
+        raise ValueError(f"unknown method {name!r}; expected one of {', '.join(METHODS)}")
     wall = clock.now()
     # Process CPU time (all threads) is what the run cost on a shared machine, whatever else
     # competes for the cores; on an idle machine it equals wall time for one-thread methods.

@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -43,13 +44,19 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     import torch
 
-    from uwfq_lab.llm_bench.methods import make_workload, run_method
     from inference_udf.device import resolve_dtype
+    from uwfq_lab.llm_bench.methods import METHODS, make_workload, run_method
 
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     dtype = resolve_dtype(args.dtype, device)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    unknown = [m for m in methods if m not in METHODS]
+    if not methods or unknown:
+        print(f"uwfq bench-llm: --methods: {', '.join(unknown) or 'nothing given'} is not a "
+              f"method; expected a comma-separated list of {', '.join(METHODS)}",
+              file=sys.stderr)
+        return 2
     load_before = _load_average()
     with tempfile.TemporaryDirectory() as scratch:
         path = args.model or _tiny(scratch, args.tiny_kind)

@@ -1,6 +1,6 @@
 """A loaded workload as the Java simulator's input: logical jobs, Spark jobs, stages of tasks.
 
-One batch per (workload, partitioner, estimator, seed), written once and simulated under every
+One batch per (workload, partitioner, estimates, seed), written once and simulated under every
 policy in one JVM run. The format is documented in dev.uwfq.sim.Workload.
 """
 
@@ -11,13 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
+from uwfq_lab.arrivals import gaps_s, open_loop_arrivals_s
+from uwfq_lab.estimates import Estimates, parse_estimates
+from uwfq_lab.model import LogicalJob, Workload
 from uwfq_lab.simulate.fluid import FluidJob
 from uwfq_lab.simulate.shapes import ShapeModel
-from uwfq_lab.arrivals import gaps_s, open_loop_arrivals_s
-from uwfq_lab.model import LogicalJob, Workload
-
-ESTIMATORS = ("oracle", "history", "noisy:SIGMA")
-
 
 @dataclass
 class BatchJob:
@@ -63,25 +61,8 @@ class Batch:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def parse_estimator(text: str) -> tuple[str, float]:
-    """'oracle' | 'history' | 'noisy:SIGMA' -> (mode, sigma)."""
-    mode, _, arg = text.partition(":")
-    if mode in ("oracle", "history") and not arg:
-        return mode, 0.0
-    if mode == "noisy":
-        try:
-            sigma = float(arg)
-        except ValueError:
-            sigma = -1.0
-        if sigma >= 0:
-            return mode, sigma
-    raise ValueError(
-        f"unknown estimator {text!r}: use oracle, history or noisy:SIGMA "
-        "(SIGMA = the standard deviation of the log-normal error, e.g. noisy:0.5)"
-    )
-
-
-def build_batch(workload: Workload, *, partitioner: bool, estimator: str = "oracle",
+def build_batch(workload: Workload, *, partitioner: bool,
+                estimates: str | Estimates = "oracle",
                 seed: int = 0, unpartitioned_splits: int = 32, size_factor: float = 1.0,
                 time_scale: float = 1.0, split_weights: list[float] | None = None) -> Batch:
     """Every logical job of ``workload`` with its arrival rule, its tasks and its size hint.
@@ -90,7 +71,7 @@ def build_batch(workload: Workload, *, partitioner: bool, estimator: str = "orac
     job i of a SEQ entry is chained after job i-1 with its gap. Spark jobs of one job group
     (trace entries sharing a workload name) are submitted together at the group's arrival.
     """
-    mode, sigma = parse_estimator(estimator)
+    chosen = parse_estimates(estimates)
     shapes = ShapeModel.create(partitioner, seed, unpartitioned_splits, split_weights)
     noise = np.random.default_rng([seed, 1])
     weights = workload.weights
@@ -117,10 +98,10 @@ def build_batch(workload: Workload, *, partitioner: bool, estimator: str = "orac
                 job.arrival_ms = min(job.arrival_ms, arrivals_ms[i])
             job.spark_jobs.append(shapes.stages(entry.job_class, entry.core_ms * size_factor))
     for job in jobs:
-        if mode == "oracle":
+        if chosen.mode == "oracle":
             job.hint_ms = max(1, round(job.work_ms))
-        elif mode == "noisy":
-            job.hint_ms = max(1, round(job.work_ms * noise.lognormal(0.0, sigma)))
+        elif chosen.mode == "noisy":
+            job.hint_ms = max(1, round(job.work_ms * noise.lognormal(0.0, chosen.sigma)))
     return Batch(workload=workload, jobs=jobs)
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from uwfq_lab.metrics import mean
-from uwfq_lab.simulate.runner import SimResult
 from uwfq_lab.compare import Comparison, PolicyRuns
+from uwfq_lab.metrics import mean
 from uwfq_lab.replay import RunResult, Scaling
+from uwfq_lab.simulate.runner import SimResult
 
 LAG_MEAN = "GPS lag mean"
 LAG_WORST = "GPS lag worst"
@@ -27,7 +27,7 @@ class SimComparison(Comparison):
 
     sim: SimResult | None = None
     partitioner: bool = False
-    estimator: str = "oracle"
+    estimates: str = "oracle"
 
     def rows(self) -> list[dict]:
         out = []
@@ -39,7 +39,7 @@ class SimComparison(Comparison):
                 row["Scheduler"] = f"{row['Scheduler']}_PARTITIONER"
             row.update({LAG_MEAN: mean(lags), LAG_WORST: max(lags),
                         "simulated": True, "partitioner": self.partitioner,
-                        "estimator": self.estimator,
+                        "estimates": self.estimates,
                         "idle core while runnable": stats["idle_while_runnable"],
                         "policy failures": stats["policy_failures"],
                         "simulation wall ms": stats["wall_ms"]})
@@ -48,11 +48,11 @@ class SimComparison(Comparison):
 
 
 def to_comparison(result: SimResult, *, seed: int, partitioner: bool,
-                  estimator: str = "oracle") -> SimComparison:
+                  estimates: object = "oracle") -> SimComparison:
     """The simulated runs as a Comparison; DVR columns need ``ujf`` among the runs."""
     comparison = SimComparison(workload=result.batch.workload,
                                scaling=Scaling(scale=1.0, cores=result.cores), seed=seed,
-                               sim=result, partitioner=partitioner, estimator=estimator)
+                               sim=result, partitioner=partitioner, estimates=str(estimates))
     for policy, run in result.runs.items():
         outcomes = result.outcomes(policy)
         busy_s = run.stats["busy_core_ms"] / 1000.0

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+from uwfq_lab.estimates import Estimates
 from uwfq_lab.jars import java_classpath
 from uwfq_lab.metrics import JobOutcome
 from uwfq_lab.simulate.batch import Batch, build_batch
@@ -120,9 +121,10 @@ def run_batch(batch: Batch, policies: list[str], *, cores: int = 32, cores_per_e
 
 
 def simulate(workload: Workload, policies: list[str], *, cores: int = 32,
-             cores_per_executor: int = 4, partitioner: bool = False, estimator: str = "oracle",
+             cores_per_executor: int = 4, partitioner: bool = False,
+             estimates: str | Estimates = "oracle",
              seed: int = 0, launches: bool = False, isolated: bool = True) -> SimResult:
-    batch = build_batch(workload, partitioner=partitioner, estimator=estimator, seed=seed)
+    batch = build_batch(workload, partitioner=partitioner, estimates=estimates, seed=seed)
     return run_batch(batch, policies, cores=cores, cores_per_executor=cores_per_executor,
                      launches=launches, isolated=isolated)
 

@@ -18,8 +18,8 @@ Stage 1's task count is where the partitioner shows:
   whatever the job's cost, so every job gets ``unpartitioned_splits`` tasks (32 at paper
   scale) of skewed size. The input is partitioned by location, so the split sizes are drawn
   once per workload (lognormal, sigma 0.5) and shared by every job: the same file, the same skew.
-  Sigma 0.5 makes the partitioner's gain about the paper's measured one (S1: fair 7.75 -> 6.20 s;
-  S3: none); sigma 1.0 made unpartitioned S1 and S3 runs 1.5-2x slower than measured.
+  Sigma 0.5 is the skew at which the partitioner's simulated gain matches the paper's measured
+  one (how it was chosen: docs/simulator-calibration.md).
 
 Durations are rescaled so that each job's tasks add up to its size exactly.
 """
