@@ -8,12 +8,12 @@ import java.util.List;
 
 /**
  * Runs the simulator on one workload batch under several policies, in one JVM. Started by
- * spark_uwfq/simulate/runner.py as a subprocess with only the bridge jar on the class path
- * (the policies and the simulator do not touch Spark).
+ * workloads/uwfq_lab/simulate/runner.py as a subprocess with the bridge and lab jars on the
+ * class path (the policies and the simulator do not touch Spark).
  *
  * <pre>
- * java -cp spark-uwfq-bridge.jar dev.uwfq.sim.Main --in BATCH.tsv --out DIR --policies fifo,uwfq
- *      [--cores 32] [--cores-per-executor 4] [--launches] [--isolated]
+ * java -cp spark-uwfq-bridge.jar:spark-uwfq-lab.jar dev.uwfq.sim.Main --in BATCH.tsv --out DIR
+ *      --policies fifo,uwfq [--cores 32] [--cores-per-executor 4] [--launches] [--isolated]
  * </pre>
  *
  * Writes DIR/POLICY.tsv per policy (see Outcome), and with --isolated DIR/isolated.tsv: every

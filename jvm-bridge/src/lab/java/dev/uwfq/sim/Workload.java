@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * A workload as the simulator reads it: logical jobs, each made of Spark jobs, each made of
- * stages of tasks with durations. Written by spark_uwfq/simulate/batch.py, one record a line,
- * tab-separated:
+ * stages of tasks with durations. Written by workloads/uwfq_lab/simulate/batch.py, one record
+ * a line, tab-separated:
  *
  * <pre>
  * L  id  user  jobKey  weight  arrivalMs  afterId  gapMs  hintMs   a logical job (after -1: open loop;
