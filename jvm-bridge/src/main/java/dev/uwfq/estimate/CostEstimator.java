@@ -19,10 +19,10 @@ public interface CostEstimator {
   /**
    * A logical job ended after using {@code coreMs} in {@code tasks}, as far as anyone knows yet
    * (a later action of the same block may continue it): the application's typical job for a
-   * never-seen one. Told at once, while {@link #onJobCompleted} waits for the job's linger: the
-   * first jobs of an application were all guessed at the default for 10 s (real S4, scaled:
-   * the whole run), and the first ones to start kept that guess as a floor and waited behind
-   * their user's later, smaller-looking jobs.
+   * never-seen one. Told at once, while {@link #onJobCompleted} waits for the job's linger:
+   * otherwise an application's first jobs are all guessed at the default until the first one
+   * stops lingering, and the first to start keep that guess as a floor and wait behind their
+   * user's later, smaller-looking jobs (docs/estimator-replay.md).
    */
   default void onJobEnded(double coreMs, long tasks) {}
 
@@ -34,16 +34,20 @@ public interface CostEstimator {
     return false;
   }
 
-  /**
-   * An estimate and where it came from: "hint", or the level of history that gave it
-   * ("user-key", "key", "user", "recent"; with "-bytes" when scaled by input size, "-tasks" when
-   * scaled by task count), or
-   * "default" when nothing has completed yet.
-   */
-  record Estimate(double coreMs, String source) {
+  /** An estimate and where it came from (see {@link EstimateLevel}, {@link EstimateScaling}). */
+  record Estimate(double coreMs, EstimateLevel level, EstimateScaling scaling) {
+    public Estimate(double coreMs, EstimateLevel level) {
+      this(coreMs, level, EstimateScaling.NONE);
+    }
+
     /** Whether the estimate is knowledge of this kind of job (a hint or its key's history). */
     public boolean knowsJob() {
-      return source.equals("hint") || source.startsWith("user-key") || source.startsWith("key");
+      return level.knowsJob();
+    }
+
+    /** The source as status shows it: "hint", "user-key", "user-key-bytes", "recent-tasks"... */
+    public String source() {
+      return level.label() + scaling.suffix();
     }
   }
 }

@@ -24,7 +24,7 @@ import java.util.Map;
  * task is scaled by this job's task count, the one size a never-seen job shows at submission
  * (without the partitioner, a scan's task count follows its input size). The recent level uses
  * medians, as robust as it gets for a mix of unrelated jobs. The scheduler refines the estimate
- * from task times while the job runs (JobBook). The table is bounded (least recently used
+ * from task times while the job runs (dev.uwfq.policy.EstimateTracker). The table is bounded (least recently used
  * entries are forgotten) so a long-running application stays small. Thread-safe: the scheduler
  * and the partitioner (on query planning threads) both consult it.
  */
@@ -37,17 +37,27 @@ public final class HistoryEstimator implements CostEstimator {
    * The cold start takes the recent jobs' lower quintile, not their median: a never-seen job is
    * first assumed small, as a fair share would treat it, and the scheduler's refinement from its
    * running tasks corrects a big one within its first tasks; assuming it big would hold back
-   * the many small ones behind jobs already running (trace DVR 1.15 with the upper quartile,
-   * 0.45 with the lower quintile, simulated).
+   * the many small ones behind jobs already running (docs/estimator-evaluation.md).
    */
   static final double COLD_START_QUANTILE = 0.2;
   private final double defaultMs;
   private final int maxEntries;
   private final Map<String, Level> history;
-  private final double[] recentMs = new double[RECENT];
-  private final long[] recentTasks = new long[RECENT]; // <= 0: task count unknown
+  // The last RECENT jobs that ended, as a ring (slot order, not age order, is what is read).
+  private final RecentJob[] recent = new RecentJob[RECENT];
   private int recentCount;
   private int recentNext;
+
+  /** A job that ended: its cost and its task count (<= 0: unknown). */
+  private record RecentJob(double coreMs, long tasks) {}
+
+  /** A level of history to look up for a job, and its entry's id (null: the job has none). */
+  private record Lookup(EstimateLevel level, String id) {
+    /** A key's levels stand for this kind of job; the user level for other kinds. */
+    boolean ofKey() {
+      return level != EstimateLevel.USER;
+    }
+  }
 
   private static final class Level {
     double logMs;
@@ -95,30 +105,38 @@ public final class HistoryEstimator implements CostEstimator {
   public synchronized Estimate estimate(String user, String key, long hintMs, long inputBytes,
       long tasks) {
     if (hintMs > 0) {
-      return new Estimate(hintMs, "hint");
+      return new Estimate(hintMs, EstimateLevel.HINT);
     }
-    String[] names = {"user-key", "key", "user"};
-    String[] ids = {userKeyId(user, key), keyId(key), userId(user)};
-    for (int i = 0; i < ids.length; i++) {
-      Level level = ids[i] == null ? null : history.get(ids[i]);
-      if (level == null || (i < 2 && level.logVar > MAX_KEY_LOG_VAR)) {
+    Lookup[] lookups = {
+        new Lookup(EstimateLevel.USER_KEY, userKeyId(user, key)),
+        new Lookup(EstimateLevel.KEY, keyId(key)),
+        new Lookup(EstimateLevel.USER, userId(user))};
+    for (Lookup lookup : lookups) {
+      Level level = lookup.id() == null ? null : history.get(lookup.id());
+      if (level == null || (lookup.ofKey() && level.logVar > MAX_KEY_LOG_VAR)) {
         continue; // a key whose jobs differ by more than e-fold is no kind of job
       }
-      if (i < 2 && inputBytes > 0 && !Double.isNaN(level.logMsPerByte)) { // a key's, not a user's
-        return estimate(Math.exp(level.logMsPerByte) * inputBytes, names[i] + "-bytes");
+      if (lookup.ofKey() && inputBytes > 0 && !Double.isNaN(level.logMsPerByte)) {
+        return estimate(Math.exp(level.logMsPerByte) * inputBytes, lookup.level(),
+            EstimateScaling.BYTES);
       }
-      if (i == 2 && tasks > 0 && !Double.isNaN(level.logMsPerTask)) {
-        return estimate(Math.exp(level.logMsPerTask) * tasks, "user-tasks");
+      if (!lookup.ofKey() && tasks > 0 && !Double.isNaN(level.logMsPerTask)) {
+        return estimate(Math.exp(level.logMsPerTask) * tasks, lookup.level(), EstimateScaling.TASKS);
       }
-      return estimate(Math.exp(level.logMs), names[i]);
+      return estimate(Math.exp(level.logMs), lookup.level(), EstimateScaling.NONE);
     }
     if (recentCount > 0) {
       double fitted = tasks > 0 ? coldStartByTasks(tasks) : Double.NaN;
-      return Double.isNaN(fitted)
-          ? estimate(lowerQuantile(Arrays.copyOf(recentMs, recentCount)), "recent")
-          : estimate(fitted, "recent-tasks");
+      if (Double.isNaN(fitted)) {
+        double[] costs = new double[recentCount];
+        for (int i = 0; i < recentCount; i++) {
+          costs[i] = recent[i].coreMs();
+        }
+        return estimate(lowerQuantile(costs), EstimateLevel.RECENT, EstimateScaling.NONE);
+      }
+      return estimate(fitted, EstimateLevel.RECENT, EstimateScaling.TASKS);
     }
-    return new Estimate(defaultMs, "default");
+    return new Estimate(defaultMs, EstimateLevel.DEFAULT);
   }
 
   @Override
@@ -145,14 +163,13 @@ public final class HistoryEstimator implements CostEstimator {
     if (!(coreMs >= 0) || Double.isInfinite(coreMs)) {
       return;
     }
-    recentMs[recentNext] = coreMs;
-    recentTasks[recentNext] = tasks;
+    recent[recentNext] = new RecentJob(coreMs, tasks);
     recentNext = (recentNext + 1) % RECENT;
     recentCount = Math.min(RECENT, recentCount + 1);
   }
 
-  private static Estimate estimate(double ms, String source) {
-    return new Estimate(Math.max(1.0, ms), source);
+  private static Estimate estimate(double ms, EstimateLevel level, EstimateScaling scaling) {
+    return new Estimate(Math.max(1.0, ms), level, scaling);
   }
 
   /**
@@ -162,17 +179,18 @@ public final class HistoryEstimator implements CostEstimator {
    * {@link #SLOPE_PRIOR}, so recent jobs of one task count give the old rule: the lower
    * quintile per task, times the tasks. Fitted, because cost is not proportional to tasks where
    * a partitioner gives small jobs a floor of tasks (the paper's 4 + 1.83 per second): per
-   * task, the small jobs that fill the recent window made a large job look 4x smaller
-   * (simulated trace with the partitioner). NaN when no recent job knew its task count.
+   * task, the small jobs that fill the recent window make a large job look several times
+   * smaller. NaN when no recent job knew its task count.
    */
   private double coldStartByTasks(long tasks) {
     int n = 0;
     double[] x = new double[recentCount];
     double[] y = new double[recentCount];
     for (int i = 0; i < recentCount; i++) {
-      if (recentTasks[i] > 0) {
-        x[n] = Math.log(recentTasks[i]);
-        y[n] = Math.log(Math.max(1.0, recentMs[i]));
+      RecentJob job = recent[i];
+      if (job.tasks() > 0) {
+        x[n] = Math.log(job.tasks());
+        y[n] = Math.log(Math.max(1.0, job.coreMs()));
         n++;
       }
     }

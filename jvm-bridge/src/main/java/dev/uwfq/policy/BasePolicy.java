@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * Shared plumbing: events update the {@link JobBook}; {@link #order} takes one snapshot of the
  * sort keys (one pass over the views), then sorts on those fixed keys, so the comparator is
- * consistent however the book changes later. Subclasses choose the keys.
+ * consistent however the book changes later. Subclasses choose the keys, and keep whatever
+ * state their keys need (released through {@link #userForgotten} and {@link #jobForgotten}).
  */
 abstract class BasePolicy implements SchedulingPolicy {
   /** Keys (primary, secondary, tertiary) first, then: earlier logical job, earlier Spark job, earlier stage, earlier attempt. */
@@ -39,14 +40,13 @@ abstract class BasePolicy implements SchedulingPolicy {
 
   private static final long HOUSEKEEPING_EVERY_MS = 1000;
   final JobBook book;
-  private final boolean[] joined = new boolean[1];
   private long lastHousekeepingMs = Long.MIN_VALUE;
   private long lastOrderMs = Long.MIN_VALUE;
   private long previousRoundMs = Long.MIN_VALUE; // for the status' waiting times
-  private final List<JobBook.Job> touched = new ArrayList<>();
+  private final List<Job> touched = new ArrayList<>();
 
   BasePolicy(PolicyConfig config) {
-    this.book = new JobBook(config);
+    this.book = new JobBook(config, this::jobForgotten);
   }
 
   @Override
@@ -59,32 +59,38 @@ abstract class BasePolicy implements SchedulingPolicy {
   @Override
   public void onTaskSetSubmitted(TaskSetInfo taskSet, long nowMs) {
     housekeeping(nowMs, false);
-    JobBook.Job job = book.submit(taskSet, nowMs, joined);
-    if (joined[0]) {
-      jobJoined(job, nowMs);
-    } else if (book.inputGrewEstimate) {
-      estimateGrew(job, nowMs);
+    JobBook.Submission s = book.submit(taskSet, nowMs);
+    if (s.joined()) {
+      jobJoined(s.job(), nowMs);
+    } else if (s.estimateGrew()) {
+      estimateGrew(s.job(), nowMs);
     }
-    taskSetAdded(book.taskSet(taskSet), nowMs);
+    taskSetAdded(s.taskSet(), nowMs);
   }
 
   @Override
   public void onTaskEnded(int stageId, int stageAttempt, long runMs, boolean successful, long nowMs) {
-    JobBook.Job job = book.taskEnded(stageId, stageAttempt, runMs, successful, joined);
+    TaskSet ts = book.taskEnded(stageId, stageAttempt, runMs, successful);
+    Job job = ts == null ? null : ts.job;
     if (job != null && job.startedMs < 0) { // ended before any round saw it running
       job.startedMs = Math.max(job.submittedMs, nowMs - Math.max(0, runMs));
     }
-    boolean queued = job != null && book.jobs.get(job.id) == job;
-    taskEnded(queued ? job : null, Math.max(0, runMs), queued && joined[0], nowMs);
-    if (queued && joined[0]) {
+    boolean grew = false;
+    if (ts != null) {
+      served(job.user, Math.max(0, runMs));
+      grew = book.estimates.taskEnded(job, successful);
+    }
+    boolean queued = book.queued(job);
+    taskEnded(queued ? job : null, Math.max(0, runMs), queued && grew, nowMs);
+    if (queued && grew) {
       coldPeersChanged(job, nowMs);
     }
   }
 
-  /** Cold jobs follow their key's peers (JobBook.follow): after {@code peer} grew or ended. */
-  private void coldPeersChanged(JobBook.Job peer, long nowMs) {
+  /** Cold jobs follow their key's peers (EstimateTracker.follow): after {@code peer} grew or ended. */
+  private void coldPeersChanged(Job peer, long nowMs) {
     if (ordersByEstimates()) {
-      for (JobBook.Job cold : book.coldPeersChanged(peer)) {
+      for (Job cold : book.estimates.coldPeersChanged(peer)) {
         estimateGrew(cold, nowMs);
       }
     }
@@ -92,16 +98,15 @@ abstract class BasePolicy implements SchedulingPolicy {
 
   @Override
   public void onTaskSetRemoved(int stageId, int stageAttempt, long nowMs) {
-    JobBook.TaskSet ts = book.taskSets.get(TaskSetInfo.key(stageId, stageAttempt));
-    if (ts != null && !ts.removed) {
-      book.removeTaskSet(stageId, stageAttempt);
+    TaskSet ts = book.removeTaskSet(stageId, stageAttempt);
+    if (ts != null) {
       taskSetRemoved(ts, nowMs);
     }
   }
 
   @Override
   public void onLogicalJobEnded(String logicalJob, long nowMs) {
-    JobBook.Job job = book.jobs.get(logicalJob);
+    Job job = book.jobs.get(logicalJob);
     if (job == null || job.liveTaskSets > 0) {
       return; // unknown, or already running again (a later action of the same block)
     }
@@ -120,7 +125,7 @@ abstract class BasePolicy implements SchedulingPolicy {
     long launchedMs = previousRoundMs == Long.MIN_VALUE ? nowMs : Math.min(previousRoundMs, nowMs);
     previousRoundMs = nowMs;
     for (TaskSetView v : taskSets) {
-      JobBook.TaskSet ts = book.taskSet(v.info);
+      TaskSet ts = book.taskSet(v.info);
       if (ts == null) {
         // Not known to this policy (submitted before it took over): after everything known.
         v.primary = Double.POSITIVE_INFINITY;
@@ -140,19 +145,19 @@ abstract class BasePolicy implements SchedulingPolicy {
 
   /**
    * Tasks first seen running now were launched after the previous round: their executor time so
-   * far is a lower bound on their job's cost, which grows while they run (JobBook).
+   * far is a lower bound on their job's cost, which grows while they run (EstimateTracker).
    */
   private void refineFromRunning(List<TaskSetView> taskSets, long nowMs) {
     long launchedMs = lastOrderMs == Long.MIN_VALUE ? nowMs : Math.min(lastOrderMs, nowMs);
     lastOrderMs = nowMs;
     touched.clear();
     for (TaskSetView v : taskSets) {
-      JobBook.TaskSet ts = book.taskSet(v.info);
+      TaskSet ts = book.taskSet(v.info);
       if (ts == null || ts.removed) {
         continue;
       }
       ts.running.observe(v.runningTasks, launchedMs);
-      JobBook.Job job = ts.job;
+      Job job = ts.job;
       if (job.runningNow < 0) { // first of its task sets this round
         job.runningNow = 0;
         job.runningElapsedMs = 0;
@@ -161,8 +166,8 @@ abstract class BasePolicy implements SchedulingPolicy {
       job.runningNow += ts.running.count();
       job.runningElapsedMs += ts.running.elapsedMs(nowMs);
     }
-    for (JobBook.Job job : touched) {
-      if (book.jobs.get(job.id) == job && book.refineFromRunning(job)) {
+    for (Job job : touched) {
+      if (book.queued(job) && book.estimates.refineFromRunning(job)) {
         estimateGrew(job, nowMs);
         coldPeersChanged(job, nowMs);
       }
@@ -184,11 +189,12 @@ abstract class BasePolicy implements SchedulingPolicy {
     }
     lastHousekeepingMs = nowMs;
     book.expireLingering(nowMs);
-    Iterator<JobBook.User> it = book.users.values().iterator();
+    Iterator<User> it = book.users.values().iterator();
     while (it.hasNext()) {
-      JobBook.User u = it.next();
+      User u = it.next();
       if (u.jobs.isEmpty() && userReleasable(u, nowMs)) {
         it.remove();
+        userForgotten(u);
       }
     }
   }
@@ -196,18 +202,18 @@ abstract class BasePolicy implements SchedulingPolicy {
   // ---- what subclasses choose ------------------------------------------------------------
 
   /** Fills {@code v.primary} and {@code v.secondary}; smaller launches first. */
-  abstract void keys(TaskSetView v, JobBook.TaskSet ts, long nowMs);
+  abstract void keys(TaskSetView v, TaskSet ts, long nowMs);
 
   /** One pass before the keys, for keys that need totals (running tasks per user). */
   void beforeKeys(List<TaskSetView> taskSets, long nowMs) {}
 
-  void jobJoined(JobBook.Job job, long nowMs) {}
+  void jobJoined(Job job, long nowMs) {}
 
   /**
    * A task ended after {@code runMs} of executor time, succeeded or not. {@code job} is its
    * logical job when that job is still queued (else null); {@code grew}: its estimate grew.
    */
-  void taskEnded(JobBook.Job job, double runMs, boolean grew, long nowMs) {}
+  void taskEnded(Job job, double runMs, boolean grew, long nowMs) {}
 
   /** Whether estimates change this policy's order (else running tasks are not re-read). */
   boolean ordersByEstimates() {
@@ -215,16 +221,25 @@ abstract class BasePolicy implements SchedulingPolicy {
   }
 
   /** The job's estimate grew while its tasks ran (between task ends). */
-  void estimateGrew(JobBook.Job job, long nowMs) {}
+  void estimateGrew(Job job, long nowMs) {}
 
-  void taskSetAdded(JobBook.TaskSet ts, long nowMs) {}
+  /** A task of a known task set ended after {@code runMs}: its user was served that much. */
+  void served(User u, double runMs) {}
 
-  void taskSetRemoved(JobBook.TaskSet ts, long nowMs) {}
+  void taskSetAdded(TaskSet ts, long nowMs) {}
 
-  void jobLeft(JobBook.Job job, long nowMs) {}
+  void taskSetRemoved(TaskSet ts, long nowMs) {}
+
+  void jobLeft(Job job, long nowMs) {}
+
+  /** The book forgot {@code u} (idle and releasable): drop its policy state. */
+  void userForgotten(User u) {}
+
+  /** The book forgot {@code job} (it stopped lingering): drop its policy state. */
+  void jobForgotten(Job job) {}
 
   /** An idle user (no active jobs) may be forgotten. */
-  boolean userReleasable(JobBook.User u, long nowMs) {
+  boolean userReleasable(User u, long nowMs) {
     return nowMs - u.idleSinceMs >= book.config.graceMs();
   }
 
@@ -233,8 +248,22 @@ abstract class BasePolicy implements SchedulingPolicy {
     return Double.NaN;
   }
 
+  /** A user's virtual start and finish (status), or NaN where the policy has none. */
+  double virtualStart(User u) {
+    return Double.NaN;
+  }
+
+  double virtualFinish(User u) {
+    return Double.NaN;
+  }
+
+  /** A queued job's deadline (status), or NaN where the policy has none. */
+  double deadline(Job job) {
+    return Double.NaN;
+  }
+
   /** A user's share of the cores: C * w / sum of active weights (0 when idle). */
-  double share(JobBook.User u) {
+  double share(User u) {
     if (u.jobs.isEmpty()) {
       return 0;
     }

@@ -1,5 +1,8 @@
 package dev.uwfq.policy;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * Cluster fair queuing: flat virtual-time fair queuing over stages, no users. Every live task
  * set is a flow of weight 1; virtual time grows by each ended task's run time over the number of
@@ -11,6 +14,7 @@ package dev.uwfq.policy;
 public final class CfqPolicy extends BasePolicy {
   private double v = 0;
   private int live = 0;
+  private final Map<TaskSet, Double> deadlines = new HashMap<>(); // of live task sets
 
   public CfqPolicy(PolicyConfig config) {
     super(config);
@@ -27,30 +31,32 @@ public final class CfqPolicy extends BasePolicy {
   }
 
   @Override
-  void taskEnded(JobBook.Job job, double runMs, boolean grew, long nowMs) {
+  void taskEnded(Job job, double runMs, boolean grew, long nowMs) {
     if (live > 0) {
       v += runMs / live; // self-clocked, as in UwfqPolicy
     }
   }
 
   @Override
-  void taskSetAdded(JobBook.TaskSet ts, long nowMs) {
-    JobBook.Job job = ts.job;
+  void taskSetAdded(TaskSet ts, long nowMs) {
+    Job job = ts.job;
     double cost = job.endedTasks > 0
         ? job.usedMs / job.endedTasks * Math.max(1, ts.info.numTasks())
         : job.segmentCostMs();
-    ts.deadline = v + cost;
+    deadlines.put(ts, v + cost);
     live++;
   }
 
   @Override
-  void taskSetRemoved(JobBook.TaskSet ts, long nowMs) {
+  void taskSetRemoved(TaskSet ts, long nowMs) {
     live = Math.max(0, live - 1);
+    deadlines.remove(ts);
   }
 
   @Override
-  void keys(TaskSetView view, JobBook.TaskSet ts, long nowMs) {
-    view.primary = ts.deadline;
+  void keys(TaskSetView view, TaskSet ts, long nowMs) {
+    Double deadline = deadlines.get(ts);
+    view.primary = deadline == null ? Double.NaN : deadline; // NaN: a removed task set, last
     view.secondary = 0;
   }
 }

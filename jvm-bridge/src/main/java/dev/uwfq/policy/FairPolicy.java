@@ -16,7 +16,7 @@ public final class FairPolicy extends BasePolicy {
   }
 
   @Override
-  void keys(TaskSetView v, JobBook.TaskSet ts, long nowMs) {
+  void keys(TaskSetView v, TaskSet ts, long nowMs) {
     v.primary = v.runningTasks;
     v.secondary = 0;
   }

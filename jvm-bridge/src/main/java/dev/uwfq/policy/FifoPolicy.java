@@ -12,7 +12,7 @@ public final class FifoPolicy extends BasePolicy {
   }
 
   @Override
-  void keys(TaskSetView v, JobBook.TaskSet ts, long nowMs) {
+  void keys(TaskSetView v, TaskSet ts, long nowMs) {
     v.primary = ts.job.seq;
     v.secondary = v.info.sparkJobId();
   }

@@ -34,24 +34,24 @@ final class StatusJson {
         .append(",\"task_sets\":").append(book.taskSets.size())
         .append(",\"lingering_jobs\":").append(book.lingering.size())
         .append(",\"users\":[");
-    List<JobBook.User> users = new ArrayList<>(book.users.values());
+    List<User> users = new ArrayList<>(book.users.values());
     users.sort(Comparator.comparing(u -> u.name));
     boolean first = true;
     double v = policy.virtualTime();
-    for (JobBook.User u : users) {
+    for (User u : users) {
       int running = 0;
       int queued = 0;
-      for (JobBook.Job j : u.jobs) {
+      for (Job j : u.jobs) {
         int r = running(book, j);
         running += r;
         queued += r == 0 ? 1 : 0;
       }
-      double lag = u.seen && !u.jobs.isEmpty() ? (v - u.start) * u.weight : Double.NaN;
+      double lag = u.jobs.isEmpty() ? Double.NaN : (v - policy.virtualStart(u)) * u.weight;
       out.append(first ? "" : ",").append("{\"user\":").append(str(u.name))
           .append(",\"weight\":").append(num(u.weight))
           .append(",\"share\":").append(num(policy.share(u)))
-          .append(",\"virtual_start\":").append(num(u.seen ? u.start : Double.NaN))
-          .append(",\"virtual_finish\":").append(num(u.seen ? u.finish : Double.NaN))
+          .append(",\"virtual_start\":").append(num(policy.virtualStart(u)))
+          .append(",\"virtual_finish\":").append(num(policy.virtualFinish(u)))
           .append(",\"active_jobs\":").append(u.jobs.size())
           .append(",\"running_tasks\":").append(running)
           .append(",\"share_now\":").append(num((double) running / Math.max(1, book.cores)))
@@ -60,17 +60,17 @@ final class StatusJson {
       first = false;
     }
     out.append("],\"jobs\":[");
-    List<JobBook.Job> jobs = new ArrayList<>(book.jobs.values());
+    List<Job> jobs = new ArrayList<>(book.jobs.values());
     jobs.sort(Comparator.comparingLong(j -> j.seq));
     first = true;
-    for (JobBook.Job j : jobs) {
+    for (Job j : jobs) {
       out.append(first ? "" : ",").append("{\"job\":").append(str(j.id))
           .append(",\"user\":").append(str(j.user.name))
           .append(",\"key\":").append(str(j.key))
           .append(",\"estimate_ms\":").append(num(j.estimateMs))
-          .append(",\"source\":").append(str(j.source))
+          .append(",\"source\":").append(str(j.source()))
           .append(",\"used_ms\":").append(num(j.usedMs))
-          .append(",\"deadline\":").append(num(j.deadline))
+          .append(",\"deadline\":").append(num(policy.deadline(j)))
           .append(",\"live_task_sets\":").append(j.liveTaskSets)
           .append(",\"running_tasks\":").append(running(book, j))
           .append(",\"remaining_tasks\":").append(j.remainingTasks)
@@ -84,7 +84,7 @@ final class StatusJson {
     out.append("],\"ended_jobs\":[");
     first = true;
     int skip = book.lingering.size() - ENDED_SHOWN;
-    for (JobBook.Job j : book.lingering.values()) {
+    for (Job j : book.lingering.jobs()) {
       if (skip-- > 0) {
         continue;
       }
@@ -92,7 +92,7 @@ final class StatusJson {
           .append(",\"user\":").append(str(j.user.name))
           .append(",\"key\":").append(str(j.key))
           .append(",\"estimate_ms\":").append(num(j.estimateMs))
-          .append(",\"source\":").append(str(j.source))
+          .append(",\"source\":").append(str(j.source()))
           .append(",\"used_ms\":").append(num(j.usedMs))
           .append(",\"submitted_ms\":").append(j.submittedMs)
           .append(",\"ended_ms\":").append(j.idleSinceMs)
@@ -103,14 +103,14 @@ final class StatusJson {
     return out.append("]}").toString();
   }
 
-  private static long waitingMs(JobBook.Job j, long nowMs) {
+  private static long waitingMs(Job j, long nowMs) {
     return Math.max(0, (j.startedMs < 0 ? nowMs : j.startedMs) - j.submittedMs);
   }
 
-  private static int running(JobBook book, JobBook.Job j) {
+  private static int running(JobBook book, Job j) {
     int n = 0;
     for (Long key : j.taskSetKeys) {
-      JobBook.TaskSet ts = book.taskSets.get(key);
+      TaskSet ts = book.taskSets.get(key);
       if (ts != null && !ts.removed) {
         n += ts.runningTasks;
       }

@@ -14,7 +14,8 @@ import java.util.Map;
  * breaking them by job age handed the freed core straight back to the user who had it.
  */
 public final class UjfPolicy extends BasePolicy {
-  private final Map<JobBook.User, int[]> runningByUser = new HashMap<>();
+  private final Map<User, int[]> runningByUser = new HashMap<>();
+  private final Map<User, double[]> servedMs = new HashMap<>(); // task run time received so far
 
   public UjfPolicy(PolicyConfig config) {
     super(config);
@@ -29,7 +30,7 @@ public final class UjfPolicy extends BasePolicy {
   void beforeKeys(List<TaskSetView> taskSets, long nowMs) {
     runningByUser.clear();
     for (TaskSetView v : taskSets) {
-      JobBook.TaskSet ts = book.taskSet(v.info);
+      TaskSet ts = book.taskSet(v.info);
       if (ts != null) {
         runningByUser.computeIfAbsent(ts.job.user, u -> new int[1])[0] += v.runningTasks;
       }
@@ -37,11 +38,22 @@ public final class UjfPolicy extends BasePolicy {
   }
 
   @Override
-  void keys(TaskSetView v, JobBook.TaskSet ts, long nowMs) {
-    JobBook.User u = ts.job.user;
+  void keys(TaskSetView v, TaskSet ts, long nowMs) {
+    User u = ts.job.user;
     v.primary = runningByUser.get(u)[0] / u.weight;
-    v.secondary = u.servedMs / u.weight;
+    double[] served = servedMs.get(u);
+    v.secondary = (served == null ? 0 : served[0]) / u.weight;
     v.tertiary = v.runningTasks;
+  }
+
+  @Override
+  void served(User u, double runMs) {
+    servedMs.computeIfAbsent(u, k -> new double[1])[0] += runMs;
+  }
+
+  @Override
+  void userForgotten(User u) {
+    servedMs.remove(u);
   }
 
   @Override

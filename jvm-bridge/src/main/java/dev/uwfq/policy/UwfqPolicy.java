@@ -1,6 +1,8 @@
 package dev.uwfq.policy;
 
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -25,8 +27,32 @@ import java.util.Objects;
  * for using less than its share is bounded by {@code graceMs} of the cluster's service.
  */
 public final class UwfqPolicy extends BasePolicy {
-  private static final Comparator<JobBook.Job> BY_LOCAL_DEADLINE =
-      Comparator.<JobBook.Job>comparingDouble(j -> j.localDeadline).thenComparingLong(j -> j.seq);
+  /** A user's fair-queue clock: virtual start and finish, per-job virtual time. */
+  private static final class Clock {
+    double start;
+    double finish;
+    double localTime;
+    double lastV;
+    boolean seen;
+  }
+
+  /** A job's place among its user's jobs (per-user deadline) and its chained global deadline. */
+  private static final class Place {
+    final double localStart;
+    double localDeadline;
+    double deadline = Double.NaN;
+
+    Place(double localStart, double localDeadline) {
+      this.localStart = localStart;
+      this.localDeadline = localDeadline;
+    }
+  }
+
+  private final Map<User, Clock> clocks = new HashMap<>();
+  // Kept while the job is queued or lingers: a continuation keeps its place.
+  private final Map<Job, Place> places = new HashMap<>();
+  private final Comparator<Job> byLocalDeadline =
+      Comparator.<Job>comparingDouble(j -> places.get(j).localDeadline).thenComparingLong(j -> j.seq);
   private double v = 0;
 
   public UwfqPolicy(PolicyConfig config) {
@@ -44,7 +70,7 @@ public final class UwfqPolicy extends BasePolicy {
   }
 
   @Override
-  void taskEnded(JobBook.Job job, double runMs, boolean grew, long nowMs) {
+  void taskEnded(Job job, double runMs, boolean grew, long nowMs) {
     // Self-clocked: V grows by the service the cluster really delivered, per unit of active
     // weight (under full load that is C / W per millisecond, as in GPS). V never runs ahead of
     // the cluster while cores sit idle or tasks run slower than planned.
@@ -58,9 +84,9 @@ public final class UwfqPolicy extends BasePolicy {
     // Charge the user now, not when the job ends: its start moves by what it got, and only
     // remaining costs are chained, so deadlines stay put while work is done as planned and a
     // job that is slow to finish cannot hide its usage.
-    JobBook.User u = job.user;
-    touch(u, u.jobs.size());
-    u.start += runMs / u.weight;
+    User u = job.user;
+    Clock c = touch(u, u.jobs.size());
+    c.start += runMs / u.weight;
     // A grown estimate lengthens the chain (later deadlines move out) but keeps the job's
     // place among its user's jobs: re-sorting it behind the user's later jobs starved
     // half-run jobs whose first tasks were the largest splits.
@@ -71,7 +97,7 @@ public final class UwfqPolicy extends BasePolicy {
   }
 
   @Override
-  void estimateGrew(JobBook.Job job, long nowMs) {
+  void estimateGrew(Job job, long nowMs) {
     // As for a task end: later deadlines of the user move out, the job keeps its place.
     replaceIfGuessWasFarOff(job);
     rechain(job.user, virtuallyActiveWeight());
@@ -81,56 +107,55 @@ public final class UwfqPolicy extends BasePolicy {
    * The exception to keeping its place: a learned estimate (a guess from other jobs) that grew
    * past {@value #FAR_OFF}x the cost its place was given for. A job group first guessed small
    * that shows thousands of core-seconds must not hold its user's next small jobs behind all
-   * of it (simulated trace with the partitioner: a 67 core-s job took 131 s instead of 10 s).
-   * The over-shoot of a projection from skewed first tasks stays under that factor.
+   * of it (docs/estimator-evaluation.md, the trace with the partitioner). The over-shoot of a
+   * projection from skewed first tasks stays under that factor.
    */
-  private void replaceIfGuessWasFarOff(JobBook.Job job) {
-    double placedFor = job.localDeadline - job.localStart;
-    if (!isGuess(job) || !(job.estimateMs > FAR_OFF * placedFor)) {
+  private void replaceIfGuessWasFarOff(Job job) {
+    Place place = places.get(job);
+    double placedFor = place.localDeadline - place.localStart;
+    if (job.hinted() || !(job.estimateMs > FAR_OFF * placedFor)) {
       return;
     }
     double factor = job.estimateMs / placedFor;
-    for (JobBook.Job j : job.user.jobs) {
+    for (Job j : job.user.jobs) {
       // The same user's guesses of the same kind that arrived with it and have not started
       // were as far off: a burst of identical jobs moves together and keeps its order (moved
-      // one by one, each went behind all the others: simulated S2 DVR 0.80 instead of 0.04).
-      double placed = j.localDeadline - j.localStart;
-      if (j == job || (isGuess(j) && Objects.equals(j.key, job.key)
-          && j.localStart == job.localStart && j.usedMs == 0
+      // one by one, each would go behind all the others).
+      Place p = places.get(j);
+      double placed = p.localDeadline - p.localStart;
+      if (j == job || (!j.hinted() && Objects.equals(j.key, job.key)
+          && p.localStart == place.localStart && j.usedMs == 0
           && FAR_OFF * placed < job.estimateMs)) {
-        j.localDeadline = j.localStart + placed * factor;
+        p.localDeadline = p.localStart + placed * factor;
         j.estimateMs = Math.max(j.estimateMs, placed * factor);
       }
     }
   }
 
-  private static boolean isGuess(JobBook.Job job) {
-    return !"hint".equals(job.source);
-  }
-
   static final double FAR_OFF = 3;
 
   /** Brings the user's per-job virtual time to V; {@code jobs} is its job count since then. */
-  private void touch(JobBook.User u, int jobs) {
-    u.localTime += u.weight * (v - u.lastV) / Math.max(1, jobs);
-    u.lastV = v;
+  private Clock touch(User u, int jobs) {
+    Clock c = clocks.computeIfAbsent(u, k -> new Clock());
+    c.localTime += u.weight * (v - c.lastV) / Math.max(1, jobs);
+    c.lastV = v;
+    return c;
   }
 
   @Override
-  void jobJoined(JobBook.Job job, long nowMs) {
-    JobBook.User u = job.user;
-    touch(u, u.jobs.size() - 1);
+  void jobJoined(Job job, long nowMs) {
+    User u = job.user;
+    Clock c = touch(u, u.jobs.size() - 1);
     if (u.jobs.size() == 1) {
       // WFQ: start = max(V, previous finish). An idle user banks nothing: it stayed in V's
       // active set until V reached its finish, so time spent idle is not credit.
-      u.start = u.seen ? Math.max(u.start, v) : v;
-      u.seen = true;
+      c.start = c.seen ? Math.max(c.start, v) : v;
+      c.seen = true;
     }
     double active = Math.max(virtuallyActiveWeight(), u.weight);
-    u.start = Math.max(u.start, v - book.config.graceMs() * book.cores / active);
-    if (Double.isNaN(job.localDeadline)) {
-      job.localStart = u.localTime;
-      job.localDeadline = job.localStart + job.estimateMs;
+    c.start = Math.max(c.start, v - book.config.graceMs() * book.cores / active);
+    if (!places.containsKey(job)) {
+      places.put(job, new Place(c.localTime, c.localTime + job.estimateMs));
     }
     // else a continuation (the next Spark job of a logical job that just ended, e.g. AQE's
     // result stage): it keeps its place among its user's jobs. Re-queued at today's local
@@ -140,16 +165,16 @@ public final class UwfqPolicy extends BasePolicy {
   }
 
   @Override
-  void jobLeft(JobBook.Job job, long nowMs) {
-    JobBook.User u = job.user;
+  void jobLeft(Job job, long nowMs) {
+    User u = job.user;
     touch(u, u.jobs.size() + 1);
     // Its usage is already charged; dropping its remaining estimate gives an over-estimate back.
-    job.deadline = Double.NaN;
+    places.get(job).deadline = Double.NaN;
     rechain(u, virtuallyActiveWeight());
     if (book.activeWeight() == 0) {
       // No work left anywhere: the GPS system drains, so V moves to the last virtual finish.
       // (V is clocked by task ends; without this an idle cluster would hold users forever.)
-      for (JobBook.User other : book.users.values()) {
+      for (Clock other : clocks.values()) {
         v = Math.max(v, other.finish);
       }
     }
@@ -164,8 +189,8 @@ public final class UwfqPolicy extends BasePolicy {
    */
   private double virtuallyActiveWeight() {
     double sum = 0;
-    for (JobBook.User u : book.users.values()) {
-      if (!u.jobs.isEmpty() || u.finish > v) {
+    for (User u : book.users.values()) {
+      if (!u.jobs.isEmpty() || finish(u) > v) {
         sum += u.weight;
       }
     }
@@ -173,29 +198,63 @@ public final class UwfqPolicy extends BasePolicy {
   }
 
   /** {@code activeWeight}: the sum of active users' weights, which the caller already has. */
-  private void rechain(JobBook.User u, double activeWeight) {
+  private void rechain(User u, double activeWeight) {
     // Credit for service not received stays bounded while the user is active too, not only when
     // it (re)joins: a user whose jobs could not use their share (few tasks, stage boundaries)
     // must not bank it and later starve everyone with a burst of hundreds of tasks.
+    Clock c = clocks.computeIfAbsent(u, k -> new Clock());
     double active = Math.max(activeWeight, u.weight);
-    u.start = Math.max(u.start, v - book.config.graceMs() * book.cores / active);
-    u.jobs.sort(BY_LOCAL_DEADLINE);
-    double cursor = u.start;
-    for (JobBook.Job j : u.jobs) {
+    c.start = Math.max(c.start, v - book.config.graceMs() * book.cores / active);
+    u.jobs.sort(byLocalDeadline);
+    double cursor = c.start;
+    for (Job j : u.jobs) {
       cursor += j.remainingCostMs() / u.weight;
-      j.deadline = cursor;
+      places.get(j).deadline = cursor;
     }
-    u.finish = cursor;
+    c.finish = cursor;
+  }
+
+  private double finish(User u) {
+    Clock c = clocks.get(u);
+    return c == null ? 0 : c.finish;
   }
 
   @Override
-  boolean userReleasable(JobBook.User u, long nowMs) {
-    return u.finish <= v && super.userReleasable(u, nowMs);
+  boolean userReleasable(User u, long nowMs) {
+    return finish(u) <= v && super.userReleasable(u, nowMs);
   }
 
   @Override
-  void keys(TaskSetView v, JobBook.TaskSet ts, long nowMs) {
-    v.primary = ts.job.deadline;
+  void userForgotten(User u) {
+    clocks.remove(u);
+  }
+
+  @Override
+  void jobForgotten(Job job) {
+    places.remove(job);
+  }
+
+  @Override
+  double virtualStart(User u) {
+    Clock c = clocks.get(u);
+    return c != null && c.seen ? c.start : Double.NaN;
+  }
+
+  @Override
+  double virtualFinish(User u) {
+    Clock c = clocks.get(u);
+    return c != null && c.seen ? c.finish : Double.NaN;
+  }
+
+  @Override
+  double deadline(Job job) {
+    Place p = places.get(job);
+    return p == null ? Double.NaN : p.deadline;
+  }
+
+  @Override
+  void keys(TaskSetView v, TaskSet ts, long nowMs) {
+    v.primary = deadline(ts.job);
     v.secondary = 0;
   }
 }
