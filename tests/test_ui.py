@@ -1,24 +1,47 @@
-"""The UWFQ tab as a person sees it: a real session with the UI on a loopback port, jobs for
-three users, the tab's HTML and its JSON fetched over HTTP."""
+"""The scheduler where Spark users look, checked as a person would: a real session with the UI
+on a loopback port and jobs for three users; the UWFQ tab's HTML and its JSON over HTTP, the
+per-user gauges scraped from /metrics/prometheus, the tab in headless Chromium, and the tab in a
+History Server started on the session's event log once it has stopped."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 
 import pytest
 from sched_util import Jobs, run_job, wait_until
-from ui_util import free_port, get, get_json
+from ui_util import HistoryServer, free_port, get, get_json
 
+import spark_uwfq
 from spark_uwfq.session import local_session
 
 USERS = ("alice", "bob", "carol")
 
 
+PROMETHEUS = {
+    "spark.metrics.conf.*.sink.prometheusServlet.class":
+        "org.apache.spark.metrics.sink.PrometheusServlet",
+    "spark.metrics.conf.*.sink.prometheusServlet.path": "/metrics/prometheus",
+    "spark.ui.prometheus.enabled": "true",
+}
+
+
 @pytest.fixture(scope="module")
-def ui():
+def event_log(tmp_path_factory):
+    return tmp_path_factory.mktemp("ui") / "event-log"
+
+
+@pytest.fixture(scope="module")
+def ui(event_log):
     port = free_port()
+    event_log.mkdir()
     session = local_session("local[2]", app_name="uwfq-ui-tests", job_linger_ms=60_000, conf={
-        "spark.ui.enabled": "true", "spark.ui.port": str(port), "spark.port.maxRetries": "0"})
+        "spark.ui.enabled": "true", "spark.ui.port": str(port), "spark.port.maxRetries": "0",
+        "spark.eventLog.enabled": "true", "spark.eventLog.dir": f"file://{event_log}",
+        # Small, so that the bound on per-user series shows with three users.
+        "spark.uwfq.metrics.maxUsers": "2", "spark.uwfq.observe.intervalMs": "200", **PROMETHEUS})
     yield session, f"http://127.0.0.1:{port}"
     session.stop()
 
@@ -65,3 +88,98 @@ def test_json_url_is_the_status_document(ui):
     doc = get_json(f"{base}/uwfq/json")
     assert doc["policy"] == "uwfq" and doc["cores"] == 2
     assert {"users", "jobs", "ended_jobs", "partitioner", "fallback_rounds"} <= set(doc)
+
+
+GAUGE = re.compile(r'^metrics_\S+?_driver_plugin_dev_uwfq_UwfqPlugin_(users_(?P<user>\w+?)|otherUsers)'
+                   r'_(?P<gauge>share|shareNow|runningTasks|queuedJobs|lagMs)_Value\{type="gauges"\} '
+                   r'(?P<value>\S+)$')
+
+
+def user_gauges(base) -> dict[str, dict[str, float]]:
+    """{user or "<others>": {gauge: value}} from the Prometheus text."""
+    out: dict[str, dict[str, float]] = {}
+    for line in get(f"{base}/metrics/prometheus").splitlines():
+        m = GAUGE.match(line)
+        if m:
+            out.setdefault(m["user"] or "<others>", {})[m["gauge"]] = float(m["value"])
+    return out
+
+
+def counter(base, name) -> float:
+    text = get(f"{base}/metrics/prometheus")
+    m = re.search(rf'_UwfqPlugin_{name}_Count{{type="counters"}} (\S+)', text)
+    assert m, f"counter {name} not in /metrics/prometheus"
+    return float(m[1])
+
+
+def test_prometheus_has_bounded_per_user_gauges(ui):
+    spark, base = ui
+    placed_before = counter(base, "jobsPlaced")
+    jobs, ids = three_users_busy(spark, base)
+    try:
+        wait_until(lambda: len(user_gauges(base)) == 3 and sum(
+            g.get("runningTasks", 0) for g in user_gauges(base).values()) == 2,
+            what="per-user gauges of the running users")
+        gauges = user_gauges(base)
+    finally:
+        jobs.join()
+    named = set(gauges) - {"<others>"}
+    # maxUsers=2: the two most active users have series, the third is summed into otherUsers.
+    assert len(named) == 2 and named < set(USERS)
+    assert sum(g["runningTasks"] for g in gauges.values()) == 2
+    assert sum(g["queuedJobs"] for g in gauges.values()) >= 1
+    for g in gauges.values():
+        assert set(g) == {"share", "shareNow", "runningTasks", "queuedJobs", "lagMs"}
+    # Three users with equal weight are entitled to a third of the cores each.
+    for user in named:
+        assert gauges[user]["share"] == pytest.approx(1 / 3, abs=1e-6)
+    assert gauges["<others>"]["share"] == pytest.approx(1 / 3, abs=1e-6)
+    wait_until(lambda: counter(base, "jobsPlaced") >= placed_before + 3, what="jobs placed")
+    wait_until(lambda: counter(base, "jobsEnded") >= placed_before + 3, what="jobs ended")
+
+
+def test_chromium_loads_the_tab_while_jobs_run(ui, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium)")
+    spark, base = ui
+    jobs, ids = three_users_busy(spark, base)
+    shot = tmp_path / "uwfq-tab.png"
+    try:
+        browser = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                   "--hide-scrollbars", "--window-size=1400,1200", f"{base}/uwfq/"]
+        dom = subprocess.run(browser[:-1] + ["--dump-dom", browser[-1]], capture_output=True,
+                             text=True, timeout=120).stdout
+        subprocess.run(browser[:-1] + [f"--screenshot={shot}", browser[-1]],
+                       capture_output=True, timeout=120)
+    finally:
+        jobs.join()
+    # The browser ran the page's scripts: sorttable marks sortable headers it has set up.
+    assert "sorttable_sorted" in dom or "sorttable" in dom
+    for user in USERS:
+        assert f"<td>{user}</td>" in dom and ids[user] in dom
+    assert shot.stat().st_size > 10_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    if os.environ.get("UWFQ_SCREENSHOT"):
+        shutil.copy(shot, os.environ["UWFQ_SCREENSHOT"])
+
+
+def test_history_server_shows_the_tab_from_the_event_log(ui, event_log):
+    spark, base = ui
+    app_id = spark.sparkContext.applicationId
+    live = get_json(f"{base}/uwfq/json")
+    ended_live = {j["job"] for j in live["ended_jobs"]}
+    spark.stop()  # the event log is complete once the application ends
+    server = HistoryServer(str(event_log), spark_uwfq.jar_path())
+    try:
+        html = server.app_page(app_id, "uwfq/")
+        doc = get_json(f"{server.url}/history/{app_id}/uwfq/json")
+    finally:
+        server.stop()
+    assert doc["history"] is True and doc["policy"] == "uwfq"
+    assert {u["user"] for u in doc["users"]} >= set(USERS)
+    ended = {j["job"]: j for j in doc["ended_jobs"]}
+    assert ended_live <= set(ended)
+    assert all(j["used_ms"] > 0 and j["estimate_ms"] > 0 for j in ended.values())
+    assert "Read-only" in html and 'id="uwfq-ended"' in html
+    for job in ended_live:
+        assert job in html.split('id="uwfq-ended"')[1]

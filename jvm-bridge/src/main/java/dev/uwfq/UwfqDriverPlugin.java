@@ -1,6 +1,7 @@
 package dev.uwfq;
 
 import dev.uwfq.events.EventRecorder;
+import dev.uwfq.metrics.PluginMetrics;
 import dev.uwfq.spark.SchedulerHook;
 import java.util.Collections;
 import java.util.Map;
@@ -19,6 +20,7 @@ public final class UwfqDriverPlugin implements DriverPlugin {
   private static final Logger LOG = LoggerFactory.getLogger(UwfqDriverPlugin.class);
   private SparkContext sc;
   private org.apache.spark.uwfq.ui.UwfqTab tab;
+  private StatusPoller poller;
 
   @Override
   public Map<String, String> init(SparkContext sc, PluginContext ctx) {
@@ -48,6 +50,18 @@ public final class UwfqDriverPlugin implements DriverPlugin {
       LOG.error("spark-uwfq: could not install the scheduling hook; Spark keeps its own scheduler", e);
       Uwfq.markFailed(e);
     }
+    long intervalMs = conf.getLong("spark.uwfq.observe.intervalMs", 1000, 0);
+    if (intervalMs > 0) {
+      try {
+        poller = new StatusPoller(sc, new PluginMetrics(ctx.metricRegistry(),
+            new org.apache.spark.uwfq.metrics.UserSeries(),
+            (int) Math.min(1000, conf.getLong("spark.uwfq.metrics.maxUsers", 20, 0)),
+            conf.getLong("spark.uwfq.metrics.smallJobMs", 10_000, 1)));
+        poller.start(intervalMs);
+      } catch (RuntimeException | LinkageError e) {
+        LOG.warn("spark-uwfq: metrics and history events are off (could not start them)", e);
+      }
+    }
     try {
       tab = org.apache.spark.uwfq.ui.LiveUi.attach(sc);
     } catch (RuntimeException | LinkageError e) {
@@ -57,6 +71,9 @@ public final class UwfqDriverPlugin implements DriverPlugin {
 
   @Override
   public void shutdown() {
+    if (poller != null) {
+      poller.stop();
+    }
     try {
       org.apache.spark.uwfq.ui.LiveUi.detach(sc, tab);
     } catch (RuntimeException e) {

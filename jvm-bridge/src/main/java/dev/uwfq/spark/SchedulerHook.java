@@ -157,6 +157,18 @@ public final class SchedulerHook {
     }
   }
 
+  /** Durations of order rounds (nanoseconds), for the metrics; null when not installed. */
+  public static DurationSamples orderTimes() {
+    Installation inst = current;
+    return inst == null ? null : inst.pool.orderTimes;
+  }
+
+  /** Durations of task set submissions in the pool (nanoseconds); null when not installed. */
+  public static DurationSamples submissionTimes() {
+    Installation inst = current;
+    return inst == null ? null : inst.pool.submissionTimes;
+  }
+
   /** Number of policy calls that failed and fell back to FIFO. */
   public static long policyFailures() {
     Installation inst = current;

@@ -30,6 +30,8 @@ public final class UwfqPool extends Pool {
   private long submitNanos;
   private long orders;
   private long orderNanos;
+  final DurationSamples submissionTimes = new DurationSamples(); // for the metrics' timers
+  final DurationSamples orderTimes = new DurationSamples();
 
   UwfqPool(String name, Enumeration.Value mode, PolicyHost host, String defaultUser,
       java.util.function.IntSupplier cores) {
@@ -49,8 +51,10 @@ public final class UwfqPool extends Pool {
         inputs.of(id.user(), id.logicalJob(), properties), manager.numTasks());
     infos.put(manager, info);
     host.submitted(info, cores.getAsInt(), System.currentTimeMillis());
-    submitNanos += System.nanoTime() - t0;
+    long took = System.nanoTime() - t0;
+    submitNanos += took;
     submits++;
+    submissionTimes.record(took);
   }
 
   @Override
@@ -74,8 +78,10 @@ public final class UwfqPool extends Pool {
         out.addOne(m);
       }
     }
-    orderNanos += System.nanoTime() - t0;
+    long took = System.nanoTime() - t0;
+    orderNanos += took;
     orders++;
+    orderTimes.record(took);
     return out;
   }
 
