@@ -132,6 +132,19 @@ OPTIONS: tuple[Option, ...] = (
            "a non-negative integer", _non_negative_int,
            "Scheduling events (job/stage/task starts and ends) kept in the driver for "
            "spark_uwfq.events.EventLog; the oldest are dropped past this; 0 turns recording off."),
+    Option("observe_interval_ms", "spark.uwfq.observe.intervalMs", 1000,
+           "a non-negative integer", _non_negative_int,
+           "How often (ms) one background thread reads the status document to post the "
+           "scheduler's state changes (event log, History Server tab) and update its metrics; "
+           "0 turns both off. Keep it below job_linger_ms, or short jobs' real costs are missed."),
+    Option("metrics_max_users", "spark.uwfq.metrics.maxUsers", 20, "a non-negative integer",
+           _non_negative_int,
+           "Users with their own metric series (the most active: running tasks, then active "
+           "jobs); the rest are summed into otherUsers.*."),
+    Option("metrics_small_job_ms", "spark.uwfq.metrics.smallJobMs", 10_000, "a positive integer",
+           _positive_int,
+           "Jobs whose real cost (core-ms) is at most this count in the smallJobResponseMs "
+           "histogram."),
     Option("partitioner", "spark.uwfq.partitioner.enabled", False, "true or false", _bool,
            "Runtime partitioning: give each job with an estimate (uwfq.targetTasks, "
            "uwfq.costHintMs, or the estimator) tasks of about partitioner_target_task_ms, by "

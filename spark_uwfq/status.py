@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 
 from spark_uwfq.bridge import facade
+from spark_uwfq.context import _spark_context
+from spark_uwfq.properties import USER
 
 USER_COLUMNS = ["user", "weight", "share", "virtual_start", "virtual_finish", "active_jobs",
                 "running_tasks"]
@@ -32,15 +34,35 @@ class SchedulerStatus:
     users: pd.DataFrame
     jobs: pd.DataFrame
     raw: dict[str, Any] = field(repr=False)
+    viewer: str | None = None
 
     @property
     def policy_failures(self) -> int:
         """Rounds in which the policy failed and the scheduler fell back to FIFO."""
         return int(self.raw.get("policy_failures", 0))
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: tables, the viewer's jobs highlighted, why each waiting job waits."""
+        from spark_uwfq.status_html import render
+
+        return render(self.raw, self.viewer)
+
+
+def _viewer(spark: Any, raw: dict[str, Any]) -> str | None:
+    """Who is asking: this thread's uwfq.user, else the user jobs without one are charged to."""
+    try:
+        name = _spark_context(spark).getLocalProperty(USER)
+    except Exception:  # noqa: BLE001 - no classic context (e.g. Spark Connect): nobody in particular
+        return None
+    return name or raw.get("settings", {}).get("spark.uwfq.defaultUser", "default")
+
 
 def status(spark: Any) -> SchedulerStatus:
-    """The scheduler's state in the driver of ``spark`` (a classic SparkSession or context)."""
+    """The scheduler's state in the driver of ``spark`` (a classic SparkSession or context).
+
+    In Jupyter it renders as tables (``_repr_html_``) with the calling user's jobs (this
+    thread's ``uwfq.user``) highlighted and a line for each waiting job saying why it waits.
+    """
     try:
         text = str(facade(spark).status())
     except Exception as exc:  # noqa: BLE001 - py4j raises several types for a missing class
@@ -51,4 +73,5 @@ def status(spark: Any) -> SchedulerStatus:
     raw = json.loads(text)
     users = pd.DataFrame(raw.get("users", []), columns=USER_COLUMNS)
     jobs = pd.DataFrame(raw.get("jobs", []), columns=JOB_COLUMNS)
-    return SchedulerStatus(raw.get("policy"), raw.get("virtual_time"), users, jobs, raw)
+    return SchedulerStatus(raw.get("policy"), raw.get("virtual_time"), users, jobs, raw,
+                           _viewer(spark, raw))

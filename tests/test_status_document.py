@@ -69,3 +69,34 @@ def test_fallback_rounds_settings_and_partitioner_are_in_the_document(spark):
     # Python's view is unchanged and carries the new fields in raw.
     s = uwfq.status(spark)
     assert "fallback_rounds" in s.raw and list(s.users.columns)[:2] == ["user", "weight"]
+
+
+def test_notebook_view_highlights_the_callers_jobs_and_says_why_they_wait(spark):
+    jobs = Jobs()
+    ids: dict[str, str] = {}
+    jobs.start(run_job, spark, "alice", [4.0, 4.0], key="big", hint_ms=8000, ids=ids, name="a")
+    wait_until(lambda: any(u["user"] == "alice" and u["running_tasks"] == 2
+                           for u in doc(spark)["users"]), what="alice on both cores")
+    jobs.start(run_job, spark, "carol", [0.1], key="small", hint_ms=1000, ids=ids, name="c")
+    jobs.start(run_job, spark, "bob", [0.1], key="large", hint_ms=20_000, ids=ids, name="b")
+    wait_until(lambda: {"b", "c"} <= set(ids)
+               and {ids["b"], ids["c"]} <= {j["job"] for j in doc(spark)["jobs"]},
+               what="bob's and carol's jobs queued")
+    with uwfq.user(spark, "bob"):
+        s = uwfq.status(spark)
+    jobs.join()
+    assert s.viewer == "bob"
+    by_id = {j["job"]: j for j in s.raw["jobs"]}
+    # Launch order by virtual deadline: carol's small job, alice's, then bob's large one.
+    assert by_id[ids["c"]]["launch_rank"] < by_id[ids["a"]]["launch_rank"] < by_id[ids["b"]]["launch_rank"]
+    assert by_id[ids["b"]]["why_waiting"].startswith(
+        "behind 1 job of user carol, 1 job of user alice with earlier virtual deadlines; "
+        "bob's share 33% of 2 cores")
+    html = s._repr_html_()
+    rows = [r.split("</tr>")[0] for r in html.split("<tr")[1:]]
+    bob_rows = [r for r in rows if ids["b"] in r]
+    others = [r for r in rows if ids["a"] in r or ids["c"] in r]
+    assert bob_rows and all("background-color" in r for r in bob_rows)
+    assert others and not any("background-color:#" in r for r in others)
+    assert "your share 33% of 2 cores" in html and "you are <b>bob</b>" in html
+    assert f"job {ids['b']} (large) waits: behind 1 job of user carol" in html
