@@ -52,6 +52,13 @@ def _non_negative_int(value: Any) -> str:
     return str(number)
 
 
+def _at_least(value: Any, least: int) -> str:
+    text = _positive_int(value)
+    if int(text) < least:
+        raise ValueError
+    return text
+
+
 def _non_empty(value: Any) -> str:
     if not isinstance(value, str) or not value.strip() or "," in value:
         raise ValueError
@@ -98,6 +105,63 @@ def _path(value: Any) -> str:
     if not text:
         raise ValueError
     return text
+
+
+def _fraction(value: Any) -> str:
+    if isinstance(value, bool):
+        raise ValueError
+    number = float(value)
+    if not 0.0 <= number <= 1.0:
+        raise ValueError
+    return f"{number:g}"
+
+
+def parse_limit(value: Any) -> str:
+    """A share limit: a fraction of the cores (0.5 or "50%") or a whole count of cores (4)."""
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int):
+        if value <= 0:
+            raise ValueError
+        return str(value)
+    if isinstance(value, float):
+        if not 0.0 < value <= 1.0:
+            raise ValueError
+        return f"{value:g}" if "." in f"{value:g}" else f"{value:.1f}"
+    text = str(value).strip()
+    if text.endswith("%"):
+        number = float(text[:-1])
+        if not 0.0 < number <= 100.0:
+            raise ValueError
+        return text
+    if "." in text:
+        return parse_limit(float(text))
+    return parse_limit(int(text))
+
+
+def _limit(value: Any) -> str:
+    return parse_limit(value)
+
+
+def _limits(value: Any) -> str:
+    """``{"alice": 0.5, "bob": 4}`` or ``"alice:0.5,bob:4"`` -> ``"alice:0.5,bob:4"``."""
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, str):
+        items = []
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            user, sep, limit = part.rpartition(":")
+            if not sep:
+                raise ValueError
+            items.append((user.strip(), limit))
+    else:
+        raise ValueError
+    out = []
+    for user, limit in items:
+        if not isinstance(user, str) or not user or "," in user or ":" in user:
+            raise ValueError
+        out.append(f"{user}:{parse_limit(limit)}")
+    return ",".join(out)
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -153,6 +217,33 @@ OPTIONS: tuple[Option, ...] = (
     Option("partitioner_target_task_ms", "spark.uwfq.partitioner.targetTaskMs", 500,
            "a positive integer", _positive_int,
            "Run time (ms) the partitioner aims at for each task."),
+    Option("preemption", "spark.uwfq.preemption.enabled", False, "true or false", _bool,
+           "Bounded-wait preemption for long tasks that cannot be cut: a job runnable for "
+           "preemption_wait_ms while its user runs under preemption_share_fraction x its fair "
+           "share gets cores by killing the youngest tasks of users above their share whose "
+           "jobs the policy ranks later (Spark re-runs a killed task; the lost core-ms are "
+           "counted in the status)."),
+    Option("preemption_wait_ms", "spark.uwfq.preemption.waitMs", 30_000,
+           "a non-negative integer", _non_negative_int,
+           "How long (ms) a starved job waits before tasks are killed for it."),
+    Option("preemption_share_fraction", "spark.uwfq.preemption.shareFraction", 0.5,
+           "a number in [0, 1]", _fraction,
+           "A user is starved while it runs fewer tasks than this fraction of its fair share."),
+    Option("preemption_check_interval_ms", "spark.uwfq.preemption.checkIntervalMs", 5_000,
+           "an integer of at least 10", lambda v: _at_least(v, 10),
+           "How often (ms) the preemption thread checks (off Spark's scheduling path)."),
+    Option("max_share", "spark.uwfq.maxShare", "",
+           "a fraction of the cores (0.5 or '50%') or a whole number of cores (4)", _limit,
+           "Every user's cap on running tasks (a hard cap; unset: none)."),
+    Option("max_shares", "spark.uwfq.maxShares", "",
+           "'alice:0.5,bob:4' or a dict of fractions or core counts", _limits,
+           "Per-user caps on running tasks; override max_share for those users."),
+    Option("min_share", "spark.uwfq.minShare", "",
+           "a fraction of the cores (0.5 or '50%') or a whole number of cores (4)", _limit,
+           "Cores every user with runnable work gets first, before users at or above theirs."),
+    Option("min_shares", "spark.uwfq.minShares", "",
+           "'alice:0.25,bob:2' or a dict of fractions or core counts", _limits,
+           "Per-user minimum shares; override min_share for those users."),
     Option("partitioner_max_tasks", "spark.uwfq.partitioner.maxTasks", 1000,
            "a positive integer", _positive_int,
            "Most tasks the partitioner gives one stage (at least the cores, at most this)."),

@@ -40,6 +40,30 @@ public final class UwfqConf {
     return defaultValue;
   }
 
+  /** A number in [min, max]; anything else (NaN, infinite, out of range) warns and gives the default. */
+  public double getDouble(String key, double defaultValue, double min, double max) {
+    String raw = conf.get(key, null);
+    if (raw == null || raw.trim().isEmpty()) {
+      return defaultValue;
+    }
+    try {
+      double value = Double.parseDouble(raw.trim());
+      if (value >= min && value <= max) {
+        return value;
+      }
+    } catch (NumberFormatException ignored) {
+      // fall through to the warning
+    }
+    LOG.warn("spark-uwfq: {}={} is not valid (expected a number in [{}, {}]); using {}",
+        key, raw, min, max, defaultValue);
+    return defaultValue;
+  }
+
+  /** true or false (case-insensitive); anything else warns and gives the default. */
+  public boolean getBoolean(String key, boolean defaultValue) {
+    return Boolean.parseBoolean(getChoice(key, Boolean.toString(defaultValue), "true", "false"));
+  }
+
   /** One of {@code allowed} (case-insensitive); anything else warns and gives the default. */
   public String getChoice(String key, String defaultValue, String... allowed) {
     String raw = conf.get(key, null);

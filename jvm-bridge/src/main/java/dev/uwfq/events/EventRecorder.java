@@ -93,7 +93,7 @@ public final class EventRecorder extends SparkListener {
     long run = e.taskMetrics() == null ? -1 : e.taskMetrics().executorRunTime();
     add(new RecordedEvent("TASK_END", t.finishTime(), job, e.stageId(), e.stageAttemptId(),
         t.taskId(), t.executorId(), tagsOf(job), t.launchTime(), run, -1,
-        t.successful() ? "SUCCEEDED" : "FAILED"));
+        t.successful() ? "SUCCEEDED" : t.killed() ? "KILLED" : "FAILED"));
   }
 
   /** Waits until every event posted so far has reached the listeners (and this recorder). */

@@ -36,6 +36,8 @@ public final class Weights {
   public static final double MAX_WEIGHT = 1e3;
   static final int MAX_FILE_BYTES = 1 << 20;
   private volatile Map<String, Double> weights;
+  // The file's user.maxShare / user.minShare lines (ShareLimits reads them), swapped whole.
+  private volatile Map<String, String> fileLimits = Map.of();
   private final Path file;
   // Reader thread only: what the file held at the last look, so that each change is parsed and
   // warned about once.
@@ -105,11 +107,13 @@ public final class Weights {
     lastContent = content;
     String text = new String(content, StandardCharsets.UTF_8);
     Map<String, Double> parsed = new HashMap<>();
-    String bad = parseFile(text, parsed);
+    Map<String, String> limits = new HashMap<>();
+    String bad = parseFile(text, parsed, limits);
     if (bad != null) {
       return problem(content, bad);
     }
     weights = Map.copyOf(parsed);
+    fileLimits = Map.copyOf(limits);
     lastProblem = null;
     LOG.info("spark-uwfq: read {} user weights from {}", parsed.size(), file);
     return true;
@@ -126,8 +130,11 @@ public final class Weights {
     return false;
   }
 
-  /** Parses a properties file into {@code out}; returns what is wrong with it, or null. */
-  static String parseFile(String text, Map<String, Double> out) {
+  /**
+   * Parses a properties file into {@code out}, and its share-limit lines ({@link
+   * ShareLimits#isLimitKey}) into {@code limits}; returns what is wrong with it, or null.
+   */
+  static String parseFile(String text, Map<String, Double> out, Map<String, String> limits) {
     Properties p = new Properties();
     try {
       p.load(new StringReader(text));
@@ -139,6 +146,10 @@ public final class Weights {
     }
     for (String user : p.stringPropertyNames()) {
       String raw = p.getProperty(user).trim();
+      if (ShareLimits.isLimitKey(user.trim())) {
+        limits.put(user.trim(), raw);
+        continue;
+      }
       double w = number(raw);
       if (user.trim().isEmpty() || !(w > 0)) {
         return "line '" + user + "=" + raw + "' is not user=positive number (half-written?)";
@@ -180,6 +191,11 @@ public final class Weights {
           MAX_WEIGHT, b);
     }
     return b;
+  }
+
+  /** The weights file's share-limit lines as last read (key {@code user.maxShare} to value). */
+  public Map<String, String> fileLimits() {
+    return fileLimits;
   }
 
   public Map<String, Double> snapshot() {

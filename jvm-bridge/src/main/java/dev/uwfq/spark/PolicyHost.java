@@ -1,6 +1,7 @@
 package dev.uwfq.spark;
 
 import dev.uwfq.policy.SchedulingPolicy;
+import dev.uwfq.policy.ShareLimits;
 import dev.uwfq.policy.SchedulingPolicy.TaskSetInfo;
 import dev.uwfq.policy.SchedulingPolicy.TaskSetView;
 import java.util.Comparator;
@@ -48,6 +49,11 @@ public final class PolicyHost {
   private long suppressedFailures = 0;
   // Under the scheduler lock: task sets whose submission to the policy failed, by task set key.
   private final Map<Long, TaskSetInfo> missed = new LinkedHashMap<>();
+  // Under the scheduler lock: per-user limits applied to every order, the cores they are taken
+  // of, and the policy's last order (ranks for preemption, read by the guard under the lock).
+  private ShareLimits limits = ShareLimits.none();
+  private int cores = 1;
+  private List<TaskSetView> lastOrder = List.of();
   // Test-only (Uwfq.injectPolicyFailure): while set, every policy call throws it.
   private volatile Throwable injected = null;
 
@@ -92,6 +98,7 @@ public final class PolicyHost {
   }
 
   public void submitted(TaskSetInfo info, int cores, long nowMs) {
+    this.cores = Math.max(1, cores);
     if (!guard(nowMs, "submission", () -> {
       policy.onCapacityChanged(cores, nowMs);
       policy.onTaskSetSubmitted(info, nowMs);
@@ -128,6 +135,33 @@ public final class PolicyHost {
         it.remove();
       }
     }
+  }
+
+  /**
+   * The launch order: the policy's (or FIFO), then the share limits (which may leave task sets
+   * out of this round).
+   */
+  public List<TaskSetView> launchOrder(List<TaskSetView> views, long nowMs) {
+    order(views, nowMs);
+    lastOrder = views;
+    return limits.apply(views, cores);
+  }
+
+  public void setLimits(ShareLimits limits) {
+    this.limits = limits;
+  }
+
+  public ShareLimits limits() {
+    return limits;
+  }
+
+  public int cores() {
+    return cores;
+  }
+
+  /** Every live task set in the policy's order of the last launch round. */
+  public List<TaskSetView> lastOrder() {
+    return lastOrder;
   }
 
   String status(long nowMs) {

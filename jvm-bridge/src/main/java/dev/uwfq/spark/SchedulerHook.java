@@ -6,6 +6,7 @@ import dev.uwfq.partition.EstimatorSource;
 import dev.uwfq.partition.JobEstimates;
 import dev.uwfq.policy.Policies;
 import dev.uwfq.policy.PolicyConfig;
+import dev.uwfq.policy.PreemptionPlanner;
 import dev.uwfq.policy.SchedulingPolicy;
 import dev.uwfq.policy.Weights;
 import java.lang.reflect.Field;
@@ -42,14 +43,17 @@ public final class SchedulerHook {
     final UwfqPool pool;
     final PolicyListener listener;
     final WeightsFileReader weightsReader; // null without a weights file
+    final PreemptionPlanner preemption;
+    PreemptionGuard guard; // null when neither preemption nor a cap is set
 
     Installation(TaskSchedulerImpl scheduler, SchedulableBuilder original, UwfqPool pool,
-        PolicyListener listener, WeightsFileReader weightsReader) {
+        PolicyListener listener, WeightsFileReader weightsReader, PreemptionPlanner preemption) {
       this.scheduler = scheduler;
       this.original = original;
       this.pool = pool;
       this.listener = listener;
       this.weightsReader = weightsReader;
+      this.preemption = preemption;
     }
   }
 
@@ -97,6 +101,8 @@ public final class SchedulerHook {
       }
     }
     PolicyHost host = new PolicyHost(policyFor(sc, name, weights), name);
+    host.setLimits(PreemptionGuard.limits(conf));
+    PreemptionPlanner preemption = new PreemptionPlanner(PreemptionGuard.settings(conf));
     PolicyListener listener = new PolicyListener(host, defaultUser);
     Field field = builderField();
     synchronized (impl) { // the lock submitTasks and resourceOffers hold
@@ -106,7 +112,7 @@ public final class SchedulerHook {
             () -> Math.max(1, sc.defaultParallelism()));
         impl.rootPool().addSchedulable(pool);
         field.set(impl, new RoutingSchedulableBuilder(original, pool));
-        current = new Installation(impl, original, pool, listener, reader);
+        current = new Installation(impl, original, pool, listener, reader, preemption);
       } catch (IllegalAccessException e) {
         if (reader != null) {
           reader.stop();
@@ -116,6 +122,8 @@ public final class SchedulerHook {
     }
     if (host.active()) {
       sc.addSparkListener(listener);
+      current.guard = PreemptionGuard.start(sc, impl, current.pool, preemption, weights,
+          !conf.getString("spark.uwfq.weightsFile", "").isEmpty());
     }
     LOG.info("spark-uwfq: scheduling hook installed (pool '{}' under the root pool, policy {})",
         POOL_NAME, name);
@@ -135,6 +143,9 @@ public final class SchedulerHook {
     } catch (RuntimeException e) {
       LOG.debug("spark-uwfq: listener already gone", e);
     }
+    if (inst.guard != null) {
+      inst.guard.stop();
+    }
     synchronized (inst.scheduler) {
       try {
         builderField().set(inst.scheduler, inst.original);
@@ -152,9 +163,15 @@ public final class SchedulerHook {
     if (inst == null) {
       return "{\"policy\":null,\"users\":[],\"jobs\":[]}";
     }
+    String scheduler;
+    int cores;
     synchronized (inst.scheduler) {
-      return inst.pool.status(System.currentTimeMillis());
+      scheduler = inst.pool.status(System.currentTimeMillis());
+      cores = inst.pool.host().cores();
     }
+    String added = "{\"preemption\":" + inst.preemption.statusJson() + ",\"limits\":"
+        + inst.pool.host().limits().statusJson(cores) + ",";
+    return scheduler.replaceFirst("^\\{", java.util.regex.Matcher.quoteReplacement(added));
   }
 
   /** Durations of order rounds (nanoseconds), for the metrics; null when not installed. */

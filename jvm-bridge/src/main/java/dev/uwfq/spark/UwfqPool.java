@@ -32,6 +32,7 @@ public final class UwfqPool extends Pool {
   private long orderNanos;
   final DurationSamples submissionTimes = new DurationSamples(); // for the metrics' timers
   final DurationSamples orderTimes = new DurationSamples();
+  private Runnable afterRound; // the preemption guard's wake-up when limits may have overshot
 
   UwfqPool(String name, Enumeration.Value mode, PolicyHost host, String defaultUser,
       java.util.function.IntSupplier cores) {
@@ -69,8 +70,7 @@ public final class UwfqPool extends Pool {
   @Override
   public ArrayBuffer<TaskSetManager> getSortedTaskSetQueue() {
     long t0 = System.nanoTime();
-    List<TaskSetView> views = views();
-    host.order(views, System.currentTimeMillis());
+    List<TaskSetView> views = host.launchOrder(views(), System.currentTimeMillis());
     ArrayBuffer<TaskSetManager> out = new ArrayBuffer<>(views.size());
     for (TaskSetView v : views) {
       TaskSetManager m = (TaskSetManager) v.handle;
@@ -82,6 +82,9 @@ public final class UwfqPool extends Pool {
     orderNanos += took;
     orders++;
     orderTimes.record(took);
+    if (afterRound != null) {
+      afterRound.run();
+    }
     return out;
   }
 
@@ -112,6 +115,10 @@ public final class UwfqPool extends Pool {
       }
     }
     return views;
+  }
+
+  void afterEachRound(Runnable r) {
+    afterRound = r;
   }
 
   PolicyHost host() {
