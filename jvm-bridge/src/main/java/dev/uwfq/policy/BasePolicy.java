@@ -107,12 +107,11 @@ abstract class BasePolicy implements SchedulingPolicy {
   @Override
   public void onLogicalJobEnded(String logicalJob, long nowMs) {
     Job job = book.jobs.get(logicalJob);
-    if (job == null || job.liveTaskSets > 0) {
-      return; // unknown, or already running again (a later action of the same block)
+    if (job != null && job.liveTaskSets == 0) { // else unknown, or running again (a later action)
+      book.leave(logicalJob, nowMs);
+      jobLeft(job, nowMs);
+      coldPeersChanged(job, nowMs);
     }
-    book.leave(logicalJob, nowMs);
-    jobLeft(job, nowMs);
-    coldPeersChanged(job, nowMs);
     housekeeping(nowMs, false);
   }
 
@@ -176,9 +175,8 @@ abstract class BasePolicy implements SchedulingPolicy {
   }
 
   @Override
-  public String statusJson(long nowMs) {
-    housekeeping(nowMs, true);
-    return StatusJson.render(this, nowMs);
+  public void writeStatus(JsonWriter out, List<TaskSetView> live, long nowMs) {
+    StatusJson.write(this, out, live, nowMs); // no housekeeping: reading must not change state
   }
 
   /** Drops expired lingering jobs and users that no longer matter; at most once a second. */

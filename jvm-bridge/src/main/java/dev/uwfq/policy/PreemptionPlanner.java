@@ -223,13 +223,13 @@ public final class PreemptionPlanner {
         .append(",\"lost_core_ms_by_user\":{");
     String sep = "";
     for (Map.Entry<String, Double> e : lostByUser.entrySet()) {
-      sb.append(sep).append(StatusJson.str(e.getKey())).append(':').append(Math.round(e.getValue()));
+      sb.append(sep).append(JsonWriter.quote(e.getKey())).append(':').append(Math.round(e.getValue()));
       sep = ",";
     }
     sb.append("},\"recent\":[");
     sep = "";
     for (String line : recent) {
-      sb.append(sep).append(StatusJson.str(line));
+      sb.append(sep).append(JsonWriter.quote(line));
       sep = ",";
     }
     return sb.append("]}").toString();

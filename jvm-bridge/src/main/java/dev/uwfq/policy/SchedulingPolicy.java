@@ -42,8 +42,20 @@ public interface SchedulingPolicy {
    */
   void order(List<TaskSetView> taskSets, long nowMs);
 
-  /** Users and logical jobs as one compact JSON document (see spark_uwfq.status). */
-  String statusJson(long nowMs);
+  /**
+   * Writes the policy's users and logical jobs as members of the JSON object {@code out} has
+   * open (see spark_uwfq.status). Read-only: it changes nothing the order depends on.
+   * {@code live}: the task sets as Spark sees them now (their running tasks), or null to use
+   * what the last order round saw.
+   */
+  void writeStatus(JsonWriter out, List<TaskSetView> live, long nowMs);
+
+  /** {@link #writeStatus} as one JSON document. */
+  default String statusJson(long nowMs) {
+    JsonWriter out = new JsonWriter().beginObject();
+    writeStatus(out, null, nowMs);
+    return out.endObject().toString();
+  }
 
   /** What a task set carries when it is submitted: its identity, hints and size. */
   record TaskSetInfo(

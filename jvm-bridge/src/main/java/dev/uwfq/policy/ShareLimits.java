@@ -219,7 +219,7 @@ public final class ShareLimits {
         sb.append(',');
       }
       firstEntry = false;
-      sb.append(StatusJson.str(e.getKey())).append(":{\"limit\":\"").append(e.getValue())
+      sb.append(JsonWriter.quote(e.getKey())).append(":{\"limit\":\"").append(e.getValue())
           .append("\",\"cores\":").append(e.getValue().cores(cores)).append('}');
     }
     sb.append('}');

@@ -1,5 +1,6 @@
 package dev.uwfq.spark;
 
+import dev.uwfq.policy.JsonWriter;
 import dev.uwfq.policy.SchedulingPolicy;
 import dev.uwfq.policy.ShareLimits;
 import dev.uwfq.policy.SchedulingPolicy.TaskSetInfo;
@@ -164,14 +165,18 @@ public final class PolicyHost {
     return lastOrder;
   }
 
-  String status(long nowMs) {
-    String[] out = new String[1];
-    if (policy != null && guard(nowMs, "status", () -> out[0] = policy.statusJson(nowMs))) {
-      return out[0].replaceFirst("^\\{", "{\"policy_failures\":" + failures.get()
-          + ",\"fallback_rounds\":" + fallbackRounds.get() + ",");
+  /**
+   * Writes the host's counters and the policy's state as members of {@code out}'s open object;
+   * a policy whose status fails is shown by name only (the failure is counted).
+   */
+  void status(JsonWriter out, List<TaskSetView> live, long nowMs) {
+    out.field("policy_failures", failures.get()).field("fallback_rounds", fallbackRounds.get());
+    JsonWriter.Mark mark = out.mark();
+    if (policy == null || !guard(nowMs, "status", () -> policy.writeStatus(out, live, nowMs))) {
+      out.reset(mark).field("policy", policyName)
+          .name("users").beginArray().endArray()
+          .name("jobs").beginArray().endArray();
     }
-    return "{\"policy\":\"" + policyName + "\",\"policy_failures\":" + failures.get()
-        + ",\"fallback_rounds\":" + fallbackRounds.get() + ",\"users\":[],\"jobs\":[]}";
   }
 
   private boolean guard(long nowMs, String what, Runnable call) {

@@ -4,6 +4,7 @@ import dev.uwfq.UwfqConf;
 import dev.uwfq.estimate.HistoryEstimator;
 import dev.uwfq.partition.EstimatorSource;
 import dev.uwfq.partition.JobEstimates;
+import dev.uwfq.policy.JsonWriter;
 import dev.uwfq.policy.Policies;
 import dev.uwfq.policy.PolicyConfig;
 import dev.uwfq.policy.PreemptionPlanner;
@@ -163,15 +164,15 @@ public final class SchedulerHook {
     if (inst == null) {
       return "{\"policy\":null,\"users\":[],\"jobs\":[]}";
     }
-    String scheduler;
+    JsonWriter out = new JsonWriter().beginObject();
     int cores;
     synchronized (inst.scheduler) {
-      scheduler = inst.pool.status(System.currentTimeMillis());
+      inst.pool.status(out, System.currentTimeMillis());
       cores = inst.pool.host().cores();
     }
-    String added = "{\"preemption\":" + inst.preemption.statusJson() + ",\"limits\":"
-        + inst.pool.host().limits().statusJson(cores) + ",";
-    return scheduler.replaceFirst("^\\{", java.util.regex.Matcher.quoteReplacement(added));
+    out.name("preemption").rawValue(inst.preemption.statusJson())
+        .name("limits").rawValue(inst.pool.host().limits().statusJson(cores));
+    return out.endObject().toString();
   }
 
   /** Durations of order rounds (nanoseconds), for the metrics; null when not installed. */

@@ -1,6 +1,7 @@
 package dev.uwfq.spark;
 
 import dev.uwfq.identity.Identity;
+import dev.uwfq.policy.JsonWriter;
 import dev.uwfq.policy.SchedulingPolicy.TaskSetInfo;
 import dev.uwfq.policy.SchedulingPolicy.TaskSetView;
 import java.util.ArrayList;
@@ -88,15 +89,17 @@ public final class UwfqPool extends Pool {
     return out;
   }
 
-  /** The policy's state; under the scheduler lock. Running counts are refreshed first. */
-  String status(long nowMs) {
-    if (host.active()) {
-      host.order(views(), nowMs); // an order round without launches: only to see running tasks
-    }
+  /**
+   * The policy's state as members of {@code out}'s open object; under the scheduler lock. Read-only: running
+   * counts come from the task sets themselves, no order round is run.
+   */
+  void status(JsonWriter out, long nowMs) {
     // Time spent in the plugin on Spark's scheduling path (under the scheduler lock).
-    String cost = String.format("{\"scheduler_path\":{\"submissions\":%d,\"submission_ns\":%d,"
-        + "\"order_rounds\":%d,\"order_ns\":%d},", submits, submitNanos, orders, orderNanos);
-    return host.status(nowMs).replaceFirst("^\\{", java.util.regex.Matcher.quoteReplacement(cost));
+    out.name("scheduler_path").beginObject()
+        .field("submissions", submits).field("submission_ns", submitNanos)
+        .field("order_rounds", orders).field("order_ns", orderNanos)
+        .endObject();
+    host.status(out, views(), nowMs);
   }
 
   private List<TaskSetView> views() {
