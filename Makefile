@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 # The CPU build of torch 2.13.0; set TORCH_SPEC to a CUDA build on GPU machines.
 TORCH_SPEC ?= torch==2.13.0
 JAR := spark_uwfq/jars/spark-uwfq-bridge.jar
+# The lab's classes (simulator, benchmarks, the replay's UDF), compiled against the plugin jar.
+LAB_JAR := workloads/uwfq_lab/jars/spark-uwfq-lab.jar
 JAVA_SOURCES := $(shell find jvm-bridge/src -type f 2>/dev/null)
 PYTEST_ARGS ?=
 
@@ -22,9 +24,10 @@ $(BIN)/.installed: pyproject.toml setup.py
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[llm,dev]"
 	touch $@
 
-jar: $(JAR)
+jar: $(JAR) $(LAB_JAR)
 
-$(JAR): $(BIN)/.installed $(JAVA_SOURCES) spark_uwfq/_version.py jvm-bridge/build.py
+# One run of build.py builds both (each only when its stamp is stale): a grouped target.
+$(JAR) $(LAB_JAR) &: $(BIN)/.installed $(JAVA_SOURCES) spark_uwfq/_version.py spark_uwfq/_jar.py jvm-bridge/build.py
 	$(BIN)/python jvm-bridge/build.py
 
 # The main demo: a short multi-user scenario under three policies (2-4 minutes on 2 cores).
@@ -40,4 +43,4 @@ wheel: jar
 	$(BIN)/python -m build --wheel --outdir dist .
 
 clean:
-	rm -rf $(VENV) dist build *.egg-info $(JAR)
+	rm -rf $(VENV) dist build *.egg-info $(JAR) $(LAB_JAR)
