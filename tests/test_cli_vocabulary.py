@@ -89,3 +89,10 @@ def test_python_policy_names_match_the_jvm_registry(spark):
     # Every policy the JVM can build, and "off" (no policy: Spark's own scheduler) besides.
     assert sorted(SIMULATED_POLICIES) == sorted(jvm_names)
     assert sorted(POLICIES) == sorted([*jvm_names, "off"])
+
+
+def test_bench_llm_refuses_an_unknown_method_before_loading_a_model(capsys):
+    pytest.importorskip("torch")
+    assert main(["bench-llm", "--methods", "ours,turbo"]) == 2
+    captured = capsys.readouterr()
+    assert "turbo is not a method" in captured.err and "hf_continuous" in captured.err

@@ -1,4 +1,7 @@
-"""Multi-user workloads: the paper's scenario files, their arrivals and their replay on Spark.
+"""The lab: what measures spark-uwfq, never imported by it. Multi-user workloads (the paper's
+scenario files, their arrivals), their replay on Spark and their simulation, metrics, reports,
+plots, the LLM benchmark, and the ``uwfq`` subcommands that drive them (``uwfq.commands``
+entry points).
 
     from uwfq_lab import load_workload
     workload = load_workload("workloads/scenarios/demo.json")   # or a bare scenario name

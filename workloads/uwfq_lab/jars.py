@@ -3,6 +3,7 @@ class path that runs it beside the product jar."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from spark_uwfq._jar import checked_jar, jar_path
@@ -21,8 +22,6 @@ def lab_jar_path(check_stale: bool = True) -> str:
 
 def java_classpath() -> str:
     """Product jar, lab jar and Spark's jars: what ``java -cp`` needs to run a lab main class."""
-    import os
-
     import pyspark
 
     spark_jars = Path(pyspark.__file__).parent / "jars" / "*"
