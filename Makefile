@@ -30,8 +30,9 @@ jar: $(JAR) $(LAB_JAR)
 $(JAR) $(LAB_JAR) &: $(BIN)/.installed $(JAVA_SOURCES) spark_uwfq/_version.py spark_uwfq/_jar.py jvm-bridge/build.py
 	$(BIN)/python jvm-bridge/build.py
 
-# The main demo: a short multi-user scenario under three policies (2-4 minutes on 2 cores).
-DEMO_ARGS ?= demo --policies fair,ujf,uwfq --scale 0.5
+# The main demo: a short multi-user scenario under three policies (2-4 minutes on 2 cores);
+# each session's Spark UI address is printed: its UWFQ tab shows the replay live.
+DEMO_ARGS ?= demo --policies fair,ujf,uwfq --scale 0.5 --ui
 
 demo: jar
 	$(BIN)/uwfq replay $(DEMO_ARGS)

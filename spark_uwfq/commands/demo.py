@@ -27,10 +27,12 @@ def run(args) -> int:
     import spark_uwfq as uwfq
     from spark_uwfq.session import local_session
 
-    spark = local_session(args.master, app_name="uwfq-demo")
+    spark = local_session(args.master, app_name="uwfq-demo", conf={"spark.ui.enabled": "true"})
     try:
         print(f"spark-uwfq {uwfq.version(spark)} installed: {uwfq.installed(spark)} "
               f"(Spark {spark.version}, master {args.master})")
+        ui = spark.sparkContext.uiWebUrl
+        print(f"Spark UI at {ui} (scheduler: {ui}/uwfq/)", flush=True)
         results: dict = {}
         threads = [
             InheritableThread(target=_user_jobs, args=(spark, "alice", 2_000_000, 3, results)),

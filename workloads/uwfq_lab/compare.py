@@ -91,14 +91,19 @@ def session_options(policy: str, scaling: Scaling) -> dict:
 
 def compare_policies(workload: Workload, policies: list[str], scaling: Scaling, *,
                      runs: int = 1, seed: int = 0, log: Callable[[str], None] = print,
-                     progress_every_s: float = 10.0, estimates: str = "oracle") -> Comparison:
+                     progress_every_s: float = 10.0, estimates: str = "oracle",
+                     ui: bool = False) -> Comparison:
     from spark_uwfq.session import local_session
 
     comparison = Comparison(workload=workload, scaling=scaling, seed=seed)
     for policy in policies:
         log(f"{policy}: starting a local[{scaling.cores}] SparkSession")
+        conf = {**session_conf(), **({"spark.ui.enabled": "true"} if ui else {})}
         spark = local_session(f"local[{scaling.cores}]", app_name=f"uwfq-replay-{policy}",
-                              conf=session_conf(), **session_options(policy, scaling))
+                              conf=conf, **session_options(policy, scaling))
+        if ui:
+            log(f"{policy}: Spark UI at {spark.sparkContext.uiWebUrl} "
+                f"(scheduler: {spark.sparkContext.uiWebUrl}/uwfq/)")
         try:
             replayer = Replayer(spark, workload, scaling, seed=seed, log=log,
                                 progress_every_s=progress_every_s, estimates=estimates)

@@ -29,6 +29,9 @@ def register(sub) -> None:
     parser.add_argument("--cpu-time", action="store_true",
                         help="size jobs in thread CPU time instead of wall time (on a busy "
                              "machine jobs then grow with the load)")
+    parser.add_argument("--ui", action="store_true",
+                        help="enable each session's Spark UI (its UWFQ tab shows the replay "
+                             "live) and print its address")
     parser.set_defaults(run=run)
 
 
@@ -58,7 +61,7 @@ def run(args) -> int:
           flush=True)
     comparison = compare_policies(workload, policies, scaling, runs=args.runs, seed=args.seed,
                                   log=lambda line: print(line, flush=True),
-                                  estimates=estimates)
+                                  estimates=estimates, ui=args.ui)
     paths = write_results(comparison, out)
     if not args.no_plots:
         from uwfq_lab.plots import write_plots
