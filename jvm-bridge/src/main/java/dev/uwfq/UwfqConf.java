@@ -1,83 +1,110 @@
 package dev.uwfq;
 
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.apache.spark.SparkConf;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Lenient reading of spark.uwfq.* confs, as Spark's own SchedulableBuilder does: a bad value
- * logs a warning naming the key, the value and what was expected, and the default is used.
+ * The one lenient reader of {@link Settings}, as Spark's own SchedulableBuilder reads its
+ * confs: a bad value logs a warning naming the key, the value and the expected range (once per
+ * key and value), and the default is used. Numbers come back within their bounds, never NaN.
  */
 public final class UwfqConf {
   private static final Logger LOG = LoggerFactory.getLogger(UwfqConf.class);
-  private final SparkConf conf;
+  private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
+  private final Function<String, String> lookup;
 
   public UwfqConf(SparkConf conf) {
-    this.conf = conf;
+    this(key -> conf.get(key, null));
   }
 
-  public String getString(String key, String defaultValue) {
-    String value = conf.get(key, defaultValue);
-    return value == null || value.trim().isEmpty() ? defaultValue : value.trim();
+  /** {@code lookup} gives a key's raw value, or null when it is not set. */
+  public UwfqConf(Function<String, String> lookup) {
+    this.lookup = lookup;
   }
 
-  /** An integer of at least {@code min}; anything else warns and gives {@code defaultValue}. */
-  public long getLong(String key, long defaultValue, long min) {
-    String raw = conf.get(key, null);
-    if (raw == null || raw.trim().isEmpty()) {
-      return defaultValue;
+  public String string(Setting s) {
+    String raw = raw(s);
+    return raw == null ? s.defaultValue() : raw;
+  }
+
+  /** An integer within the setting's bounds. */
+  public long integer(Setting s) {
+    String raw = raw(s);
+    if (raw == null) {
+      return s.defaultLong();
     }
     try {
-      long value = Long.parseLong(raw.trim());
-      if (value >= min) {
+      long value = Long.parseLong(raw);
+      if (value >= s.min() && value <= s.max()) {
         return value;
       }
     } catch (NumberFormatException ignored) {
-      // fall through to the warning
+      // warned below
     }
-    LOG.warn("spark-uwfq: {}={} is not valid (expected an integer >= {}); using {}",
-        key, raw, min, defaultValue);
-    return defaultValue;
+    warn(s, raw);
+    return s.defaultLong();
   }
 
-  /** A number in [min, max]; anything else (NaN, infinite, out of range) warns and gives the default. */
-  public double getDouble(String key, double defaultValue, double min, double max) {
-    String raw = conf.get(key, null);
-    if (raw == null || raw.trim().isEmpty()) {
-      return defaultValue;
+  /** A finite number within the setting's bounds. */
+  public double number(Setting s) {
+    String raw = raw(s);
+    double fallback = Double.parseDouble(s.defaultValue());
+    if (raw == null) {
+      return fallback;
     }
     try {
-      double value = Double.parseDouble(raw.trim());
-      if (value >= min && value <= max) {
+      double value = Double.parseDouble(raw);
+      if (value >= s.min() && value <= s.max()) { // false for NaN
         return value;
       }
     } catch (NumberFormatException ignored) {
-      // fall through to the warning
+      // warned below
     }
-    LOG.warn("spark-uwfq: {}={} is not valid (expected a number in [{}, {}]); using {}",
-        key, raw, min, max, defaultValue);
-    return defaultValue;
+    warn(s, raw);
+    return fallback;
   }
 
-  /** true or false (case-insensitive); anything else warns and gives the default. */
-  public boolean getBoolean(String key, boolean defaultValue) {
-    return Boolean.parseBoolean(getChoice(key, Boolean.toString(defaultValue), "true", "false"));
+  public boolean flag(Setting s) {
+    String raw = raw(s);
+    if (raw == null) {
+      return Boolean.parseBoolean(s.defaultValue());
+    }
+    String value = raw.toLowerCase(Locale.ROOT);
+    if (value.equals("true") || value.equals("false")) {
+      return value.equals("true");
+    }
+    warn(s, raw);
+    return Boolean.parseBoolean(s.defaultValue());
   }
 
-  /** One of {@code allowed} (case-insensitive); anything else warns and gives the default. */
-  public String getChoice(String key, String defaultValue, String... allowed) {
-    String raw = conf.get(key, null);
-    if (raw == null || raw.trim().isEmpty()) {
-      return defaultValue;
+  /** One of the setting's choices (case-insensitive). */
+  public String choice(Setting s) {
+    String raw = raw(s);
+    if (raw == null) {
+      return s.defaultValue();
     }
-    String value = raw.trim().toLowerCase(java.util.Locale.ROOT);
-    for (String a : allowed) {
-      if (a.equals(value)) {
-        return value;
-      }
+    String value = raw.toLowerCase(Locale.ROOT);
+    if (s.choices().contains(value)) {
+      return value;
     }
-    LOG.warn("spark-uwfq: {}={} is not valid (expected one of {}); using {}",
-        key, raw, String.join(", ", allowed), defaultValue);
-    return defaultValue;
+    warn(s, raw);
+    return s.defaultValue();
+  }
+
+  private String raw(Setting s) {
+    String raw = lookup.apply(s.key());
+    return raw == null || raw.isBlank() ? null : raw.trim();
+  }
+
+  private static void warn(Setting s, String raw) {
+    if (WARNED.size() < 10_000 && WARNED.add(s.key() + '=' + raw)) {
+      LOG.warn("spark-uwfq: {}={} is not valid (expected {}); using {}", s.key(), raw,
+          s.expected(), s.defaultValue());
+    }
   }
 }

@@ -36,10 +36,10 @@ public final class UwfqDriverPlugin implements DriverPlugin {
       given.put("spark.uwfq." + kv._1(), kv._2());
     }
     StatusDocument.setSettings(given);
-    long capacity = conf.getLong("spark.uwfq.events.capacity", 200_000, 0);
+    long capacity = conf.integer(Settings.EVENTS_CAPACITY);
     if (capacity > 0) {
       EventRecorder recorder = new EventRecorder(
-          sc, conf.getString("spark.uwfq.defaultUser", "default"), (int) Math.min(capacity, 50_000_000));
+          sc, conf.string(Settings.DEFAULT_USER), (int) capacity);
       sc.addSparkListener(recorder);
       Uwfq.setEventRecorder(recorder);
     }
@@ -50,13 +50,13 @@ public final class UwfqDriverPlugin implements DriverPlugin {
       LOG.error("spark-uwfq: could not install the scheduling hook; Spark keeps its own scheduler", e);
       Uwfq.markFailed(e);
     }
-    long intervalMs = conf.getLong("spark.uwfq.observe.intervalMs", 1000, 0);
+    long intervalMs = conf.integer(Settings.OBSERVE_INTERVAL_MS);
     if (intervalMs > 0) {
       try {
         poller = new StatusPoller(sc, new PluginMetrics(ctx.metricRegistry(),
             new org.apache.spark.uwfq.metrics.UserSeries(),
-            (int) Math.min(1000, conf.getLong("spark.uwfq.metrics.maxUsers", 20, 0)),
-            conf.getLong("spark.uwfq.metrics.smallJobMs", 10_000, 1)));
+            (int) conf.integer(Settings.METRICS_MAX_USERS),
+            conf.integer(Settings.METRICS_SMALL_JOB_MS)));
         poller.start(intervalMs);
       } catch (RuntimeException | LinkageError e) {
         LOG.warn("spark-uwfq: metrics and history events are off (could not start them)", e);

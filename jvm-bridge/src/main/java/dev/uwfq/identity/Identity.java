@@ -63,7 +63,7 @@ public record Identity(String user, String logicalJob, String jobKey, long costH
     if (key == null) {
       key = prefixed("site:", props.getProperty(CALL_SITE));
     }
-    return new Identity(user, job, key, hint(props.getProperty(COST_HINT_MS)));
+    return new Identity(user, job, key, CostHint.parse(props.getProperty(COST_HINT_MS)));
   }
 
   /** The user id inside a Connect operation tag, or null when it is not one. */
@@ -103,18 +103,6 @@ public record Identity(String user, String logicalJob, String jobKey, long costH
       }
     }
     return null;
-  }
-
-  private static long hint(String raw) {
-    if (raw == null || raw.isBlank()) {
-      return -1;
-    }
-    try {
-      long v = (long) Double.parseDouble(raw.trim());
-      return v > 0 ? v : -1;
-    } catch (NumberFormatException e) {
-      return -1; // a bad hint is no hint
-    }
   }
 
   private static String prefixed(String prefix, String value) {

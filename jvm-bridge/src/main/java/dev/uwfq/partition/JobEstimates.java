@@ -1,5 +1,6 @@
 package dev.uwfq.partition;
 
+import dev.uwfq.identity.CostHint;
 import java.util.OptionalLong;
 import java.util.Properties;
 
@@ -39,7 +40,7 @@ public final class JobEstimates {
     if (tasks > 0) {
       return new Estimate("targetTasks", -1, tasks);
     }
-    long hint = positive(props.getProperty(COST_HINT_MS));
+    long hint = CostHint.parse(props.getProperty(COST_HINT_MS));
     if (hint > 0) {
       return new Estimate("hint", hint, -1);
     }
@@ -53,12 +54,12 @@ public final class JobEstimates {
     return null;
   }
 
+  /** A count of at least 1 ("12.0" is 12); anything else is none (-1). */
   private static long positive(String text) {
     if (text == null || text.isBlank()) {
       return -1;
     }
     try {
-      // Hints may arrive as "1234.0" from callers that format floats.
       double value = Double.parseDouble(text.trim());
       return value >= 1 && value < Long.MAX_VALUE ? (long) value : -1;
     } catch (NumberFormatException e) {

@@ -6,6 +6,8 @@ import java.util.List;
 public final class Policies {
   /** Names a {@link SchedulingPolicy} exists for; "off" is handled by the caller (no policy). */
   public static final List<String> NAMES = List.of("uwfq", "ujf", "cfq", "fifo", "fair");
+  /** What {@code spark.uwfq.policy} accepts: the policies, and "off". */
+  public static final List<String> CONF_VALUES = List.of("uwfq", "ujf", "cfq", "fifo", "fair", "off");
 
   private Policies() {}
 

@@ -1,5 +1,6 @@
 package dev.uwfq.policy;
 
+import dev.uwfq.Settings;
 import dev.uwfq.estimate.CostEstimator;
 import dev.uwfq.estimate.HistoryEstimator;
 
@@ -20,8 +21,10 @@ public record PolicyConfig(
     int maxLingering) {
 
   public static PolicyConfig defaults(int cores) {
-    return new PolicyConfig(cores, "default", Weights.uniform(), new HistoryEstimator(1000, 10_000),
-        1000, 3000, 10_000, 10_000);
+    long defaultCost = Settings.DEFAULT_COST_MS.defaultLong();
+    return new PolicyConfig(cores, Settings.DEFAULT_USER.defaultValue(), Weights.uniform(),
+        new HistoryEstimator(defaultCost, 10_000), defaultCost, Settings.GRACE_MS.defaultLong(),
+        Settings.JOB_LINGER_MS.defaultLong(), 10_000);
   }
 
   public PolicyConfig withWeights(Weights w) {

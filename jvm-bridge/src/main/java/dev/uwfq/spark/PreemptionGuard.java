@@ -1,5 +1,6 @@
 package dev.uwfq.spark;
 
+import dev.uwfq.Settings;
 import dev.uwfq.UwfqConf;
 import dev.uwfq.policy.PreemptionPlanner;
 import dev.uwfq.policy.PreemptionPlanner.Attempt;
@@ -58,18 +59,16 @@ final class PreemptionGuard {
   }
 
   static PreemptionPlanner.Settings settings(UwfqConf conf) {
-    PreemptionPlanner.Settings d = PreemptionPlanner.Settings.off();
     return new PreemptionPlanner.Settings(
-        conf.getBoolean("spark.uwfq.preemption.enabled", d.enabled()),
-        conf.getLong("spark.uwfq.preemption.waitMs", d.waitMs(), 0),
-        conf.getDouble("spark.uwfq.preemption.shareFraction", d.shareFraction(), 0, 1),
-        conf.getLong("spark.uwfq.preemption.checkIntervalMs", d.checkIntervalMs(), 10));
+        conf.flag(Settings.PREEMPTION_ENABLED),
+        conf.integer(Settings.PREEMPTION_WAIT_MS),
+        conf.number(Settings.PREEMPTION_SHARE_FRACTION),
+        conf.integer(Settings.PREEMPTION_CHECK_INTERVAL_MS));
   }
 
   static ShareLimits limits(UwfqConf conf) {
-    return ShareLimits.of(conf.getString("spark.uwfq.maxShare", ""),
-        conf.getString("spark.uwfq.maxShares", ""), conf.getString("spark.uwfq.minShare", ""),
-        conf.getString("spark.uwfq.minShares", ""));
+    return ShareLimits.of(conf.string(Settings.MAX_SHARE), conf.string(Settings.MAX_SHARES),
+        conf.string(Settings.MIN_SHARE), conf.string(Settings.MIN_SHARES));
   }
 
   /** A started guard, or null when neither preemption nor a cap can ever need one. */

@@ -1,5 +1,6 @@
 package dev.uwfq.spark;
 
+import dev.uwfq.Settings;
 import dev.uwfq.UwfqConf;
 import dev.uwfq.estimate.HistoryEstimator;
 import dev.uwfq.partition.EstimatorSource;
@@ -64,15 +65,15 @@ public final class SchedulerHook {
       return null;
     }
     UwfqConf conf = new UwfqConf(sc.conf());
-    long defaultCost = conf.getLong("spark.uwfq.defaultCostMs", 1000, 1);
+    long defaultCost = conf.integer(Settings.DEFAULT_COST_MS);
     PolicyConfig config = new PolicyConfig(
         Math.max(1, sc.defaultParallelism()),
-        conf.getString("spark.uwfq.defaultUser", "default"),
+        conf.string(Settings.DEFAULT_USER),
         weights,
         new HistoryEstimator(defaultCost, 10_000),
         defaultCost,
-        conf.getLong("spark.uwfq.graceMs", 3000, 0),
-        conf.getLong("spark.uwfq.jobLingerMs", 10_000, 0),
+        conf.integer(Settings.GRACE_MS),
+        conf.integer(Settings.JOB_LINGER_MS),
         10_000);
     // The runtime partitioner sizes jobs from the same estimates the policy orders them by.
     JobEstimates.setSource(new EstimatorSource(config.estimator(), config.defaultUser()));
@@ -88,10 +89,9 @@ public final class SchedulerHook {
     }
     TaskSchedulerImpl impl = (TaskSchedulerImpl) ts;
     UwfqConf conf = new UwfqConf(sc.conf());
-    String name = conf.getChoice("spark.uwfq.policy", "uwfq", "uwfq", "ujf", "cfq", "fifo", "fair", "off");
-    String defaultUser = conf.getString("spark.uwfq.defaultUser", "default");
-    Weights weights = Weights.of(conf.getString("spark.uwfq.weights", ""),
-        conf.getString("spark.uwfq.weightsFile", ""));
+    String name = conf.choice(Settings.POLICY);
+    String defaultUser = conf.string(Settings.DEFAULT_USER);
+    Weights weights = Weights.of(conf.string(Settings.WEIGHTS), conf.string(Settings.WEIGHTS_FILE));
     WeightsFileReader reader = "off".equals(name) ? null
         : WeightsFileReader.start(weights, WEIGHTS_FILE_CHECK_MS);
     if (reader != null) {
@@ -124,7 +124,7 @@ public final class SchedulerHook {
     if (host.active()) {
       sc.addSparkListener(listener);
       current.guard = PreemptionGuard.start(sc, impl, current.pool, preemption, weights,
-          !conf.getString("spark.uwfq.weightsFile", "").isEmpty());
+          !conf.string(Settings.WEIGHTS_FILE).isEmpty());
     }
     LOG.info("spark-uwfq: scheduling hook installed (pool '{}' under the root pool, policy {})",
         POOL_NAME, name);
