@@ -146,7 +146,6 @@ def ordering(sizes: str) -> list[dict]:
         rows.append({"policy": values["policy"], "task_sets": int(values["task_sets"]),
                      "us_per_round": float(values["us_per_round"]),
                      "ns_per_task_set": float(values["ns_per_task_set"])})
-    del spark_uwfq
     return rows
 
 
