@@ -172,6 +172,7 @@ def test_history_server_shows_the_tab_from_the_event_log(ui, event_log):
     server = HistoryServer(str(event_log), spark_uwfq.jar_path())
     try:
         html = server.app_page(app_id, "uwfq/")
+        assert 'id="uwfq-ended"' in html, "no UWFQ tab in the History Server"
         doc = get_json(f"{server.url}/history/{app_id}/uwfq/json")
     finally:
         server.stop()
@@ -180,6 +181,6 @@ def test_history_server_shows_the_tab_from_the_event_log(ui, event_log):
     ended = {j["job"]: j for j in doc["ended_jobs"]}
     assert ended_live <= set(ended)
     assert all(j["used_ms"] > 0 and j["estimate_ms"] > 0 for j in ended.values())
-    assert "Read-only" in html and 'id="uwfq-ended"' in html
+    assert "Read-only" in html
     for job in ended_live:
         assert job in html.split('id="uwfq-ended"')[1]

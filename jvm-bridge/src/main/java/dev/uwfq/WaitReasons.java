@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Launch order ({@code launch_rank}; the jobs array stays in arrival order) and, for each waiting job, one line saying why it waits, computed from the status
- * document (outside the scheduler lock) so that the UI tab and the notebook say the same thing.
+ * Launch order ({@code launch_rank}; the jobs array stays in arrival order) and, for each
+ * waiting job, one line saying why it waits, computed from the status document (outside the
+ * scheduler lock) so that the UI tab and the notebook say the same thing.
  *
  * <p>Launch order: uwfq and cfq launch the earliest virtual deadline first; the other policies
  * are shown in arrival order (their order depends on running tasks and changes every round).

@@ -20,7 +20,8 @@ public final class UwfqJobEnded implements SparkListenerEvent {
 
   public UwfqJobEnded() {} // for Jackson, when the History Server reads the event log
 
-  public UwfqJobEnded(long timeMs, String job, String user, String key, double estimateMs, String source, double usedMs, long submittedMs, long waitingMs) {
+  public UwfqJobEnded(long timeMs, String job, String user, String key, double estimateMs,
+      String source, double usedMs, long submittedMs, long waitingMs) {
     this.timeMs = timeMs;
     this.job = job;
     this.user = user;

@@ -18,7 +18,8 @@ public final class UwfqJobPlaced implements SparkListenerEvent {
 
   public UwfqJobPlaced() {} // for Jackson, when the History Server reads the event log
 
-  public UwfqJobPlaced(long timeMs, String job, String user, String key, double estimateMs, String source, Double deadline) {
+  public UwfqJobPlaced(long timeMs, String job, String user, String key, double estimateMs,
+      String source, Double deadline) {
     this.timeMs = timeMs;
     this.job = job;
     this.user = user;

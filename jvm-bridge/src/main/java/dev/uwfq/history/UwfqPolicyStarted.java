@@ -15,7 +15,8 @@ public final class UwfqPolicyStarted implements SparkListenerEvent {
 
   public UwfqPolicyStarted() {} // for Jackson, when the History Server reads the event log
 
-  public UwfqPolicyStarted(long timeMs, String policy, int cores, java.util.Map<String, String> settings) {
+  public UwfqPolicyStarted(long timeMs, String policy, int cores, java.util.Map<String,
+      String> settings) {
     this.timeMs = timeMs;
     this.policy = policy;
     this.cores = cores;

@@ -1,7 +1,6 @@
 package org.apache.spark.uwfq.ui;
 
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.spark.SparkConf;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.status.AppHistoryServerPlugin;
@@ -34,9 +33,7 @@ public final class UwfqHistoryPlugin implements AppHistoryServerPlugin {
   private static String read(SparkUI ui) {
     try {
       return ui.store().store().read(HistoryDocument.class, HistoryDocument.ID).json;
-    } catch (NoSuchElementException e) {
-      return null;
-    } catch (Exception e) {
+    } catch (Exception e) { // NoSuchElementException: the application ran without the plugin
       return null;
     }
   }
