@@ -16,6 +16,7 @@ from typing import Iterator
 import pandas as pd
 
 from inference_udf.engine import LLMEngine
+from inference_udf.engine_client import EngineUnavailable
 from inference_udf.prompts import PromptEncoder
 from inference_udf.request import FinishReason, Request
 from inference_udf.row_params import row_params
@@ -51,6 +52,8 @@ def generate_rows(engine: LLMEngine, encoder: PromptEncoder, defaults: SamplingP
             continue
         try:
             finished = engine.step()
+        except EngineUnavailable:
+            raise                     # the task fails, so that Spark retries it
         except Exception as exc:  # noqa: BLE001 - a failed step must not lose the rows
             finished = _fail_all(engine, f"generation failed: {type(exc).__name__}: {exc}")
         for request in finished:

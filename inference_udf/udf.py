@@ -53,7 +53,7 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
                  max_in_flight: int = 16, max_model_len: int | None = None,
                  kv_budget_tokens: int | None = None, admission: str = "reserve",
                  overflow: str = "error", dtype: str = "auto", device: str = "auto",
-                 num_threads: int | None = None) -> InferenceUDF:
+                 num_threads: int | None = None, shared_engine: bool = False) -> InferenceUDF:
     """A generation UDF for the checkpoint folder ``model``.
 
     Returns a struct ``text, finish_reason (stop | length | error), prompt_tokens,
@@ -68,6 +68,12 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
     charges the peak KV use estimated from the output lengths of finished requests, so more
     requests run at once when outputs stop early (a request that outgrows the estimate is
     preempted and restarted: the same output for greedy or seeded decoding).
+
+    ``shared_engine=True``: every concurrent task on an executor device sends its rows to one
+    engine process there (one copy of the weights; all tasks' requests share each decode step;
+    ``num_threads`` is then that process's thread count). Free decode slots go to Spark users
+    (the task's ``uwfq.user``) by weighted virtual time over decoded tokens, with the weights of
+    ``spark.uwfq.weights``. Off by default.
     """
     from pyspark.sql.functions import pandas_udf
 
@@ -81,12 +87,16 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
                     dtype=dtype, device=device, num_threads=num_threads)
     engine_options = dict(max_num_seqs=max_in_flight, max_model_len=max_model_len,
                           kv_budget_tokens=kv_budget_tokens, admission=admission)
+    shared = _shared_engine_config(model, settings, engine_options) if shared_engine else None
 
     @pandas_udf(GENERATE_SCHEMA)
     def generate(batches: Iterator[Tuple[pd.Series, pd.DataFrame]]) -> Iterator[pd.DataFrame]:
         from inference_udf.loading import engine_for
         from inference_udf.row_stream import generate_rows
 
+        if shared is not None:
+            yield from _generate_shared(shared, settings, defaults, batches, 2 * max_in_flight)
+            return
         loaded, encoder = _worker_model(model, settings)
         engine = engine_for(loaded, **engine_options)
         yield from generate_rows(engine, encoder, defaults, batches, rows_ahead=2 * max_in_flight)
@@ -120,6 +130,46 @@ def score_udf(model: str, *, chat_template: bool | str = False, system_prompt: s
             yield score_rows(loaded, encoder, prompts, completions, batch_size, limit)
 
     return InferenceUDF(score, ())
+
+
+def _shared_engine_config(model: str, settings: dict, engine_options: dict) -> dict:
+    from inference_udf.task_user import driver_weights_and_default_user
+
+    weights, default_user = driver_weights_and_default_user()
+    return dict(model=str(model), dtype=settings["dtype"], engine_options=engine_options,
+                weights=weights, default_user=default_user)
+
+
+def _generate_shared(shared: dict, settings: dict, defaults, batches, rows_ahead: int):
+    from inference_udf.device import resolve_device, task_cpus
+    from inference_udf.engine_client import connect
+    from inference_udf.prompts import PromptEncoder
+    from inference_udf.row_stream import generate_rows
+    from inference_udf.task_user import task_user
+
+    tokenizer = _worker_tokenizer(shared["model"])
+    encoder = PromptEncoder(tokenizer, settings["chat_template"], settings["system_prompt"],
+                            settings["overflow"])
+    config = dict(shared, device=str(resolve_device(settings["device"])),
+                  num_threads=settings["num_threads"] or task_cpus())
+    config.pop("default_user")
+    engine = connect(config, tokenizer, task_user(shared["default_user"]))
+    try:
+        yield from generate_rows(engine, encoder, defaults, batches, rows_ahead=rows_ahead)
+    finally:
+        engine.close()
+
+
+_tokenizers: dict = {}
+
+
+def _worker_tokenizer(model: str):
+    """The task side of a shared engine needs only the tokenizer, loaded once per worker."""
+    if model not in _tokenizers:
+        from transformers import AutoTokenizer
+
+        _tokenizers[model] = AutoTokenizer.from_pretrained(model)
+    return _tokenizers[model]
 
 
 def _worker_model(model: str, settings: dict):
