@@ -85,10 +85,11 @@ def test_default_results_folders_are_named_alike(tmp_path, monkeypatch, capsys):
 
 
 def test_python_policy_names_match_the_jvm_registry(spark):
-    jvm_names = list(spark.sparkContext._jvm.dev.uwfq.policy.Policies.NAMES)
-    # Every policy the JVM can build, and "off" (no policy: Spark's own scheduler) besides.
-    assert sorted(SIMULATED_POLICIES) == sorted(jvm_names)
-    assert sorted(POLICIES) == sorted([*jvm_names, "off"])
+    policies = spark.sparkContext._jvm.dev.uwfq.policy.Policies
+    # What the simulator may run: every policy the JVM can build. What a session may name: those
+    # and "off" (no policy: Spark's own scheduler), as the conf's registry says.
+    assert sorted(SIMULATED_POLICIES) == sorted(policies.NAMES)
+    assert sorted(POLICIES) == sorted(policies.CONF_VALUES)
 
 
 def test_bench_llm_refuses_an_unknown_method_before_loading_a_model(capsys):
