@@ -109,8 +109,12 @@ def launches_between(events, job_id: str, other_jobs: set[str]) -> int:
     return int(later.loc[: mine.max()].logical_job.isin(other_jobs).sum())
 
 
-def flood_then_short(spark, flood_user, short_user, flood_jobs=2):
-    """``flood_user`` floods long jobs; once they run, ``short_user`` submits a short one."""
+def flood_then_short(spark, flood_user, short_user, flood_jobs=2, on_flood_running=None):
+    """``flood_user`` floods long jobs; once they run, ``short_user`` submits a short one.
+
+    ``on_flood_running(seen)``, if given, is called once the flood holds the cores, before the
+    short job is submitted (to inject a fault then).
+    """
     log = EventLog(spark)
     log.clear()
     ids: dict[str, str] = {}
@@ -124,6 +128,8 @@ def flood_then_short(spark, flood_user, short_user, flood_jobs=2):
     # this works whatever the policy's state).
     wait_until(lambda: seen.count("JOB_START", floods()) == flood_jobs
                and seen.count("TASK_START", floods()) >= 2, what="the flood to run")
+    if on_flood_running is not None:
+        on_flood_running(seen)
     jobs.start(run_job, spark, short_user, [0.1, 0.1], key="short", hint_ms=200, ids=ids,
                name="short")
     jobs.join()

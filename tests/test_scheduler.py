@@ -63,15 +63,17 @@ def test_b_weighted_users_get_two_to_one_core_time(spark):
             run_job(spark, user, [0.1] * 3, key=f"{user}-loop", hint_ms=300)
 
     jobs = Jobs()
-    for user in ("heavy", "light") * 4:
-        jobs.start(saturate, user)
-    wait_until(lambda: {"heavy", "light"} <= set(uwfq.status(spark).users.query("running_tasks > 0").user),
-               what="both users to run")
-    # Deadlines balance users to within about one job of each (small jobs here), and the user
-    # with the shorter virtual jobs leads at first: measure from 3 s in, over ~12 s.
-    time.sleep(15)
-    stop_ms = int(time.time() * 1000)
-    stop.set()
+    try:
+        for user in ("heavy", "light") * 4:
+            jobs.start(saturate, user)
+        wait_until(lambda: {"heavy", "light"} <= set(uwfq.status(spark).users.query("running_tasks > 0").user),
+                   what="both users to run")
+        # Deadlines balance users to within about one job of each (small jobs here), and the user
+        # with the shorter virtual jobs leads at first: measure from 3 s in, over ~12 s.
+        time.sleep(15)
+        stop_ms = int(time.time() * 1000)
+    finally:
+        stop.set()  # a failure above must not leave the loops running into later tests
     jobs.join()
     events = log.drain()
     starts = task_starts(events)
