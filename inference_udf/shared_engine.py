@@ -33,7 +33,9 @@ class SharedEngine:
                  fifo: bool = False, capacity: int | None = None):
         self.engine = engine
         self.queue = UserFairQueue(weights, fifo=fifo)
-        self.capacity = capacity or engine.scheduler.pool.num_decode_slots
+        scheduler = engine.scheduler
+        self.capacity = capacity or getattr(scheduler, "max_num_seqs", None) or \
+            scheduler.pool.num_decode_slots
         self.steps = 0
         self.contended_tokens: dict[str, int] = defaultdict(int)   # while >= 2 users waited
         self._admitted: dict[Request, Pending] = {}
