@@ -69,14 +69,18 @@ def _running_when_others_wait(events: pd.DataFrame) -> list[tuple[int, str, int]
     held = pd.DataFrame({"user": ends.user, "start": ends.launch_ms,
                          "stop": ends.launch_ms + ends.run_ms.clip(lower=0)})
     starts = events[events.kind == "TASK_START"]
-    submitted = events[events.kind == "STAGE_SUBMITTED"].groupby("stage_id").time_ms.min()
+    stages = events[events.kind == "STAGE_SUBMITTED"]
+    submitted = stages.groupby("stage_id").time_ms.min()
+    last_launch = starts.groupby("stage_id").launch_ms.max()
     out = []
-    for t, user in zip(starts.launch_ms, starts.user):
+    for user in set(held.user):
         mine = held[held.user == user]
-        running = int(((mine.start <= t) & (mine.stop > t)).sum())
-        others = starts[(starts.user != user) & (starts.launch_ms > t)]
-        if any(submitted.get(s, t + 1) <= t for s in others.stage_id):
-            out.append((int(t), user, running))
+        others = [(submitted[s], last_launch.get(s, submitted[s]))
+                  for s in set(stages[stages.user != user].stage_id)]
+        # The count changes at the user's launches, the waiting set at the others' submissions.
+        for t in sorted(set(mine.start) | {t0 for t0, _ in others}):
+            if any(t0 <= t < t1 for t0, t1 in others):
+                out.append((int(t), user, int(((mine.start <= t) & (mine.stop > t)).sum())))
     return out
 
 

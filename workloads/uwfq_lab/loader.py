@@ -108,6 +108,10 @@ def _parse_entry(raw: Any, user: str, index: int, place: str) -> Entry:
                "a positive number of core-seconds (LoopCustom's size)")
         if "job_runtime_s" in params:
             _field(params, "job_runtime_s", f"{place} > params", _positive, "a positive number")
+        if "tasks" in params:
+            _field(params, "tasks", f"{place} > params", _positive_int,
+                   "a positive whole number of tasks (a job that cannot be cut: its task count "
+                   "whatever the partitioner)")
     return Entry(
         user=user,
         name=name,
@@ -139,6 +143,12 @@ def _field(obj: dict, key: str, place: str, parse, expected: str, default: Any =
         raise WorkloadError(
             f"{place}: field {key!r} is {_describe(obj[key])}; expected {expected}."
         ) from None
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError
+    return value
 
 
 def _describe(value: Any) -> str:

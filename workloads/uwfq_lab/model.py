@@ -45,6 +45,12 @@ class Entry:
         return JOB_CLASSES[self.job_class]
 
     @property
+    def fixed_tasks(self) -> int | None:
+        """A job that cannot be cut (``params.tasks``): its task count, whatever the partitioner."""
+        tasks = self.params.get("tasks")
+        return int(tasks) if tasks else None
+
+    @property
     def class_label(self) -> str:
         """The job-type prefix of the paper's result columns (``loop100``)."""
         return self.job_class.lower()

@@ -96,7 +96,8 @@ def build_batch(workload: Workload, *, partitioner: bool,
             job = jobs[index[logical]]
             if job.after < 0:
                 job.arrival_ms = min(job.arrival_ms, arrivals_ms[i])
-            job.spark_jobs.append(shapes.stages(entry.job_class, entry.core_ms * size_factor))
+            job.spark_jobs.append(shapes.stages(entry.job_class, entry.core_ms * size_factor,
+                                                entry.fixed_tasks))
     for job in jobs:
         if chosen.mode == "oracle":
             job.hint_ms = max(1, round(job.work_ms))

@@ -38,6 +38,18 @@ class Launch:
 
 
 @dataclass
+class KillRecord:
+    """An attempt killed at ``time_ms`` after running since ``launch_ms`` (trim: over a cap)."""
+
+    time_ms: float
+    core: int
+    stage_id: int
+    logical: int
+    launch_ms: float
+    trim: bool
+
+
+@dataclass
 class StageRecord:
     logical: int
     job_id: int
@@ -57,6 +69,7 @@ class PolicyRun:
     stats: dict[str, float]
     stages: list[StageRecord] = field(default_factory=list)
     launches: list[Launch] = field(default_factory=list)
+    kills: list[KillRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -93,8 +106,9 @@ def java_command(*args: str) -> list[str]:
 
 
 def run_batch(batch: Batch, policies: list[str], *, cores: int = 32, cores_per_executor: int = 4,
-              launches: bool = False, isolated: bool = True, timeout_s: float = 600
-              ) -> SimResult:
+              launches: bool = False, isolated: bool = True, timeout_s: float = 600,
+              extra_args: tuple[str, ...] = ()) -> SimResult:
+    """``extra_args``: more dev.uwfq.sim.Main arguments (``--preemption``, ``--max-share``)."""
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="uwfq-sim-") as tmp:
         tmp_path = Path(tmp)
@@ -106,6 +120,7 @@ def run_batch(batch: Batch, policies: list[str], *, cores: int = 32, cores_per_e
             args.append("--launches")
         if isolated:
             args.append("--isolated")
+        args.extend(extra_args)
         proc = subprocess.run(java_command(*args), capture_output=True, text=True,
                               timeout=timeout_s)
         if proc.returncode != 0:
@@ -143,6 +158,9 @@ def _read_run(policy: str, path: Path, n: int) -> PolicyRun:
                                           float(f[5]), float(f[6])))
         elif f[0] == "T":
             run.launches.append(Launch(float(f[1]), int(f[2]), int(f[3]), int(f[4]), float(f[5])))
+        elif f[0] == "K":
+            run.kills.append(KillRecord(float(f[1]), int(f[2]), int(f[3]), int(f[4]),
+                                        float(f[5]), f[6] == "1"))
     return run
 
 

@@ -71,10 +71,18 @@ class ShapeModel:
                 raise ValueError("split_weights must be positive numbers")
         return cls(partitioner=partitioner, split_weights=weights / weights.sum(), rng=rng)
 
-    def stages(self, class_name: str, size_ms: float) -> list[list[float]]:
-        """Task durations (ms) of each stage of one Spark job of ``size_ms`` core-ms."""
+    def stages(self, class_name: str, size_ms: float,
+               fixed_tasks: int | None = None) -> list[list[float]]:
+        """Task durations (ms) of each stage of one Spark job of ``size_ms`` core-ms.
+
+        ``fixed_tasks``: a job that cannot be cut (few long tasks, e.g. a UDF over few
+        partitions): that many tasks, with or without the partitioner, as skewed as
+        unpartitioned splits."""
         scan_ms = size_ms * (1.0 - RESULT_STAGE_SHARE)
-        if self.partitioner:
+        if fixed_tasks:  # input pieces of uneven size, as unpartitioned splits are
+            weights = self.rng.lognormal(0.0, SPLIT_SKEW_SIGMA, fixed_tasks)
+            weights /= weights.sum()
+        elif self.partitioner:
             n = partitioned_task_count(class_name, size_ms)
             weights = self.rng.lognormal(0.0, PARTITIONED_JITTER_SIGMA, n)
             weights /= weights.sum()

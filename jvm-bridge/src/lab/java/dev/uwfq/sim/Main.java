@@ -1,5 +1,7 @@
 package dev.uwfq.sim;
 
+import dev.uwfq.policy.PreemptionPlanner;
+import dev.uwfq.policy.ShareLimits;
 import dev.uwfq.policy.Weights;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +32,9 @@ public final class Main {
     int coresPerExecutor = 4;
     boolean launches = false;
     boolean isolated = false;
+    PreemptionPlanner.Settings preemption = PreemptionPlanner.Settings.off();
+    String maxShare = "";
+    String minShare = "";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--in": in = Path.of(args[++i]); break;
@@ -39,21 +44,27 @@ public final class Main {
         case "--cores-per-executor": coresPerExecutor = Integer.parseInt(args[++i]); break;
         case "--launches": launches = true; break;
         case "--isolated": isolated = true; break;
+        case "--preemption": preemption = preemptionSettings(args[++i]); break;
+        case "--max-share": maxShare = args[++i]; break;
+        case "--min-share": minShare = args[++i]; break;
         default: fail("unknown argument " + args[i]);
       }
     }
     if (in == null || outDir == null || (policies.isEmpty() && !isolated)) {
       fail("usage: Main --in BATCH.tsv --out DIR --policies p1,p2 [--cores N] "
-          + "[--cores-per-executor N] [--launches] [--isolated]");
+          + "[--cores-per-executor N] [--launches] [--isolated] "
+          + "[--preemption WAIT_MS,SHARE_FRACTION,CHECK_INTERVAL_MS] [--max-share LIMIT] "
+          + "[--min-share LIMIT]");
     }
     Workload workload = Workload.read(in);
     Weights weights = Weights.of(workload.weightSpec(), null);
     Files.createDirectories(outDir);
     for (String name : policies) {
       long t0 = System.nanoTime();
-      Outcome outcome =
-          new Simulator(workload, cores, coresPerExecutor, PolicyDriver.create(name, cores, weights), launches)
-              .run();
+      ShareLimits limits = ShareLimits.of(maxShare, "", minShare, "");
+      Preemption kills = preemption.enabled() || limits.any() ? new Preemption(preemption, weights) : null;
+      Outcome outcome = new Simulator(workload, cores, coresPerExecutor,
+          PolicyDriver.create(name, cores, weights, limits), launches, kills).run();
       outcome.wallMs = (System.nanoTime() - t0) / 1e6;
       outcome.write(outDir.resolve(name + ".tsv"));
     }
@@ -73,6 +84,16 @@ public final class Main {
           .append(o.logicalEndMs[0] - o.logicalStartMs[0]).append('\n');
     }
     Files.writeString(out, sb.toString());
+  }
+
+  /** "WAIT_MS,SHARE_FRACTION,CHECK_INTERVAL_MS", e.g. "5000,0.5,1000". */
+  private static PreemptionPlanner.Settings preemptionSettings(String spec) {
+    String[] f = spec.split(",");
+    if (f.length != 3) {
+      fail("--preemption takes WAIT_MS,SHARE_FRACTION,CHECK_INTERVAL_MS, got " + spec);
+    }
+    return new PreemptionPlanner.Settings(true, Long.parseLong(f[0].trim()),
+        Double.parseDouble(f[1].trim()), Math.max(1, Long.parseLong(f[2].trim())));
   }
 
   private static void fail(String message) {

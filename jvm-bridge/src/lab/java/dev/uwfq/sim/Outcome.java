@@ -15,6 +15,7 @@ import java.util.Arrays;
  * L     logicalId  startMs  endMs
  * S     logicalId  jobId  stageId  tasks  submitMs  endMs
  * T     timeMs  core  stageId  logicalId  durationMs   (task launches, only when asked for)
+ * K     timeMs  core  stageId  logicalId  launchMs  trim (attempts killed; trim 1: over a cap)
  * </pre>
  */
 final class Outcome {
@@ -26,10 +27,14 @@ final class Outcome {
   long idleWhileRunnable;
   long policyFailures;
   double wallMs;
+  double lostCoreMs;
+  long kills;
+  long trims;
 
   private final boolean recordLaunches;
   private final StringBuilder stages = new StringBuilder();
   private final StringBuilder launches = new StringBuilder();
+  private final StringBuilder killed = new StringBuilder();
 
   Outcome(Workload workload, boolean recordLaunches) {
     int n = workload.jobs.size();
@@ -54,6 +59,19 @@ final class Outcome {
     }
   }
 
+  /** An attempt launched at {@code launchMs} was killed at {@code now} (a trim: over a cap). */
+  void killed(StageRun s, int core, double launchMs, double now, boolean trim) {
+    lostCoreMs += now - launchMs;
+    if (trim) {
+      trims++;
+    } else {
+      kills++;
+    }
+    killed.append("K\t").append(now).append('\t').append(core).append('\t').append(s.stageId)
+        .append('\t').append(s.logicalJob().id).append('\t').append(launchMs).append('\t')
+        .append(trim ? 1 : 0).append('\n');
+  }
+
   void write(Path path) throws IOException {
     try (BufferedWriter w = Files.newBufferedWriter(path, StandardCharsets.UTF_8)) {
       w.write("STAT\tbusy_core_ms\t" + busyCoreMs + "\n");
@@ -62,11 +80,15 @@ final class Outcome {
       w.write("STAT\tidle_while_runnable\t" + idleWhileRunnable + "\n");
       w.write("STAT\tpolicy_failures\t" + policyFailures + "\n");
       w.write("STAT\twall_ms\t" + wallMs + "\n");
+      w.write("STAT\tlost_core_ms\t" + lostCoreMs + "\n");
+      w.write("STAT\tkills\t" + kills + "\n");
+      w.write("STAT\ttrims\t" + trims + "\n");
       for (int i = 0; i < logicalStartMs.length; i++) {
         w.write("L\t" + i + "\t" + logicalStartMs[i] + "\t" + logicalEndMs[i] + "\n");
       }
       w.write(stages.toString());
       w.write(launches.toString());
+      w.write(killed.toString());
     }
   }
 }

@@ -5,6 +5,7 @@ import dev.uwfq.policy.PolicyConfig;
 import dev.uwfq.policy.SchedulingPolicy;
 import dev.uwfq.policy.SchedulingPolicy.TaskSetInfo;
 import dev.uwfq.policy.SchedulingPolicy.TaskSetView;
+import dev.uwfq.policy.ShareLimits;
 import dev.uwfq.policy.Weights;
 import dev.uwfq.spark.PolicyHost;
 import java.util.ArrayList;
@@ -26,14 +27,26 @@ final class PolicyDriver {
     this.cores = cores;
   }
 
+  /** The plugin's host: its share limits and the policy's last order (for preemption). */
+  PolicyHost host() {
+    return host;
+  }
+
   long failures() {
     return host.failures();
   }
 
   /** The named policy as the plugin builds it by default, with the workload's user weights. */
   static PolicyDriver create(String name, int cores, Weights weights) {
+    return create(name, cores, weights, ShareLimits.none());
+  }
+
+  /** As the plugin builds it, with per-user share limits applied to every order. */
+  static PolicyDriver create(String name, int cores, Weights weights, ShareLimits limits) {
     PolicyConfig config = PolicyConfig.defaults(cores).withWeights(weights);
-    return new PolicyDriver(Policies.create(name, config), cores);
+    PolicyDriver d = new PolicyDriver(Policies.create(name, config), cores);
+    d.host.setLimits(limits);
+    return d;
   }
 
   void submitted(StageRun s, double now) {
@@ -43,10 +56,10 @@ final class PolicyDriver {
     host.submitted(s.info, cores, ms(now));
   }
 
-  void taskEnded(StageRun s, double runMs, double now) {
+  void taskEnded(StageRun s, double runMs, boolean successful, double now) {
     long run = Math.round(runMs);
     long at = ms(now);
-    host.post(p -> p.onTaskEnded(s.stageId, 0, run, true, at));
+    host.post(p -> p.onTaskEnded(s.stageId, 0, run, successful, at));
   }
 
   void removed(StageRun s, double now) {
@@ -59,13 +72,16 @@ final class PolicyDriver {
     host.post(p -> p.onLogicalJobEnded(id, at));
   }
 
-  /** The live stages in launch order (every live stage is shown, runnable or not). */
+  /**
+   * The live stages in launch order (every live stage is shown, runnable or not), with the
+   * share limits applied as in the plugin (a stage of a user at its cap is left out).
+   */
   List<StageRun> order(List<StageRun> live, double now) {
     List<TaskSetView> views = new ArrayList<>(live.size());
     for (StageRun s : live) {
       views.add(new TaskSetView(s.info, s.running, s.pending(), s));
     }
-    host.order(views, ms(now));
+    views = host.launchOrder(views, ms(now));
     List<StageRun> out = new ArrayList<>(views.size());
     for (TaskSetView v : views) {
       out.add((StageRun) v.handle);
@@ -73,7 +89,7 @@ final class PolicyDriver {
     return out;
   }
 
-  private static String logicalJobId(Workload.LogicalJob l) {
+  static String logicalJobId(Workload.LogicalJob l) {
     return "sim-" + l.id;
   }
 

@@ -23,18 +23,21 @@ import java.util.PriorityQueue;
 final class Simulator {
   private static final int ARRIVE = 0;
   private static final int TASK_END = 1;
+  private static final int CHECK = 2;
 
   private static final class Event implements Comparable<Event> {
     final double time;
     final long seq;
     final int kind;
     final int target; // ARRIVE: logical job id; TASK_END: core
+    final long attempt; // TASK_END: the attempt it ends (stale once that attempt was killed)
 
-    Event(double time, long seq, int kind, int target) {
+    Event(double time, long seq, int kind, int target, long attempt) {
       this.time = time;
       this.seq = seq;
       this.kind = kind;
       this.target = target;
+      this.attempt = attempt;
     }
 
     @Override
@@ -53,6 +56,10 @@ final class Simulator {
   private final PriorityQueue<Event> events = new PriorityQueue<>();
   private final StageRun[] onCore;
   private final double[] taskStartMs;
+  private final int[] taskIndex;
+  private final long[] attemptOnCore;
+  private final Preemption preemption; // null: tasks always run to completion
+  private long nextAttempt = 1;
   private final List<StageRun> active = new ArrayList<>();
   private final int[] sparkJobsLeft;
   private final List<List<Integer>> followers = new ArrayList<>();
@@ -65,6 +72,11 @@ final class Simulator {
 
   Simulator(Workload workload, int cores, int coresPerExecutor, PolicyDriver policy,
       boolean recordLaunches) {
+    this(workload, cores, coresPerExecutor, policy, recordLaunches, null);
+  }
+
+  Simulator(Workload workload, int cores, int coresPerExecutor, PolicyDriver policy,
+      boolean recordLaunches, Preemption preemption) {
     if (cores <= 0 || coresPerExecutor <= 0) {
       throw new IllegalArgumentException("cores and cores per executor must be positive");
     }
@@ -74,6 +86,9 @@ final class Simulator {
     this.policy = policy;
     this.onCore = new StageRun[cores];
     this.taskStartMs = new double[cores];
+    this.taskIndex = new int[cores];
+    this.attemptOnCore = new long[cores];
+    this.preemption = preemption;
     this.freeCores = cores;
     this.sparkJobsLeft = new int[workload.jobs.size()];
     this.out = new Outcome(workload, recordLaunches);
@@ -88,6 +103,9 @@ final class Simulator {
         push(l.arrivalMs, ARRIVE, l.id);
       }
     }
+    if (preemption != null && preemption.checkIntervalMs() > 0) {
+      push(preemption.checkIntervalMs(), CHECK, 0);
+    }
   }
 
   Outcome run() {
@@ -97,6 +115,22 @@ final class Simulator {
       if (e.kind == ARRIVE) {
         arrive(workload.jobs.get(e.target));
         offer(-1);
+      } else if (e.kind == CHECK) {
+        // Spark's backend revives offers every second (spark.scheduler.revive.interval), and
+        // every revive asks for the order, free cores or not: the ranks the planner reads are
+        // at most that old.
+        if (freeCores == 0 && pendingTasks > 0) {
+          policy.order(active, now);
+          out.orderCalls++;
+        }
+        if (preempt(preemption.plan(this, policy, now), false)) {
+          offer(-1);
+        }
+        if (!active.isEmpty() || !events.isEmpty()) {
+          push(now + preemption.checkIntervalMs(), CHECK, 0);
+        }
+      } else if (e.attempt != attemptOnCore[e.target]) {
+        continue; // that attempt was killed
       } else {
         int executor = e.target / coresPerExecutor;
         boolean submitted = taskEnded(e.target);
@@ -115,7 +149,7 @@ final class Simulator {
   }
 
   private void push(double time, int kind, int target) {
-    events.add(new Event(time, seq++, kind, target));
+    events.add(new Event(time, seq++, kind, target, 0));
   }
 
   private void arrive(Workload.LogicalJob l) {
@@ -142,7 +176,8 @@ final class Simulator {
     freeCores++;
     s.running--;
     s.finished++;
-    policy.taskEnded(s, now - taskStartMs[core], now);
+    attemptOnCore[core] = 0;
+    policy.taskEnded(s, now - taskStartMs[core], true, now);
     if (!s.complete()) {
       return false;
     }
@@ -194,10 +229,16 @@ final class Simulator {
         break;
       }
     }
+    if (preemption != null && policy.host().limits().mayOvershoot()) {
+      preempt(preemption.trims(this, policy), true); // as the plugin's guard does after a round
+    }
   }
 
   private void launch(StageRun s, int core) {
-    double duration = s.durations[s.nextTask++];
+    int index = s.takeNext();
+    double duration = s.durations[index];
+    taskIndex[core] = index;
+    attemptOnCore[core] = nextAttempt++;
     s.running++;
     pendingTasks--;
     freeCores--;
@@ -205,6 +246,54 @@ final class Simulator {
     taskStartMs[core] = now;
     out.busyCoreMs += duration;
     out.launched(s, core, now, duration);
-    push(now + duration, TASK_END, core);
+    events.add(new Event(now + duration, seq++, TASK_END, core, attemptOnCore[core]));
+  }
+
+  /** Kills each chosen attempt: its run so far is lost, its task goes back to its stage. */
+  private boolean preempt(List<Integer> coresToKill, boolean trim) {
+    for (int core : coresToKill) {
+      StageRun s = onCore[core];
+      double ran = now - taskStartMs[core];
+      onCore[core] = null;
+      attemptOnCore[core] = 0; // its TASK_END event is now stale
+      freeCores++;
+      s.running--;
+      s.retry.add(taskIndex[core]);
+      pendingTasks++;
+      out.busyCoreMs -= s.durations[taskIndex[core]] - ran;
+      out.killed(s, core, taskStartMs[core], now, trim);
+      policy.taskEnded(s, ran, false, now);
+    }
+    return !coresToKill.isEmpty();
+  }
+
+  // ---- what Preemption reads -------------------------------------------------------------
+
+  int cores() {
+    return cores;
+  }
+
+  double now() {
+    return now;
+  }
+
+  StageRun onCore(int core) {
+    return onCore[core];
+  }
+
+  double taskStartMs(int core) {
+    return taskStartMs[core];
+  }
+
+  int taskIndex(int core) {
+    return taskIndex[core];
+  }
+
+  long attemptOnCore(int core) {
+    return attemptOnCore[core];
+  }
+
+  List<StageRun> active() {
+    return active;
   }
 }

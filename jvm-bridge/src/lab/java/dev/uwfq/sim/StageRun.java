@@ -13,6 +13,8 @@ final class StageRun {
   /** What the policy was told at submission; shown again in every offer round. */
   SchedulingPolicy.TaskSetInfo info;
   int nextTask;
+  /** Tasks killed while running, to be run again first (Spark re-queues a killed task). */
+  final java.util.ArrayDeque<Integer> retry = new java.util.ArrayDeque<>();
   int running;
   int finished;
 
@@ -30,7 +32,13 @@ final class StageRun {
   }
 
   int pending() {
-    return durations.length - nextTask;
+    return durations.length - nextTask + retry.size();
+  }
+
+  /** The index of the next task to launch: a killed one first. */
+  int takeNext() {
+    Integer again = retry.poll();
+    return again != null ? again : nextTask++;
   }
 
   boolean complete() {
