@@ -41,6 +41,17 @@ class SchedulerStatus:
         """Rounds in which the policy failed and the scheduler fell back to FIFO."""
         return int(self.raw.get("policy_failures", 0))
 
+    @property
+    def preemption(self) -> dict[str, Any]:
+        """Preemption settings, kills, trims (kills over a max share), core-ms lost in total and
+        per user, and the newest decisions with their reasons."""
+        return dict(self.raw.get("preemption", {}))
+
+    @property
+    def limits(self) -> dict[str, Any]:
+        """Max and min shares in force, per user ("*": every user), with their cores now."""
+        return dict(self.raw.get("limits", {}))
+
     def _repr_html_(self) -> str:
         """Jupyter's view: tables, the viewer's jobs highlighted, why each waiting job waits."""
         from spark_uwfq.status_html import render

@@ -37,7 +37,7 @@ def test_a_waiting_user_gets_a_core_by_killing_the_youngest_long_task():
                           preemption_wait_ms=500, preemption_check_interval_ms=100)
     try:
         events, ids = _long_then_short(spark)
-        status = uwfq.status(spark).raw["preemption"]
+        status = uwfq.status(spark).preemption
     finally:
         spark.stop()
     ends = events[events.kind == "TASK_END"]
