@@ -13,7 +13,7 @@ runnable work (judged from launches and kills, or from recorded events on real S
   1 in 16 batch jobs (2 cores of 32); tasks sleep in the JVM (reflect Thread.sleep), so a kill
   takes effect at once and a task holds its core whatever the machine's load.
 
-    python benchmarks/preemption.py [--cores 32] [--skip-real] [--real-scale 0.2]
+    python benchmarks/preemption.py [--cores 32] [--only sim|real] [--real-scale 0.2]
 
 Prints a table and writes benchmarks/results/preemption.json (machine, commit) and
 docs/preemption-*.png plots.
@@ -224,11 +224,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cores", type=int, default=32)
     parser.add_argument("--real-scale", type=float, default=0.2)
-    parser.add_argument("--skip-real", action="store_true")
+    parser.add_argument("--only", choices=("sim", "real"),
+                        help="run one part; the other part's rows in the results file are kept")
     args = parser.parse_args()
-    rows = simulate(args.cores)
-    if not args.skip_real:
+    rows = simulate(args.cores) if args.only != "real" else []
+    if args.only != "sim":
         rows += real(args.real_scale)
+    if args.only and RESULTS.exists():
+        kept = "real local[2]" if args.only == "sim" else "simulated"
+        rows += [Row(**r) for r in json.loads(RESULTS.read_text())["rows"] if r["where"] == kept]
     print_table(rows)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({

@@ -131,6 +131,11 @@ final class PreemptionGuard {
     running.removeIf(a -> killing.contains(a.taskId())); // its core is being freed already
     ShareLimits limits = host.limits();
     kill(planner.trims(cores, running, limits), true, nowMs);
+    if (limits.anyMax() && !waiting.isEmpty() && running.size() < cores) {
+      // A round that left a capped user's task sets out launches nothing, and a local backend
+      // offers again only when a task ends: revive as Spark's cluster backends do every second.
+      scheduler.backend().reviveOffers();
+    }
     if (planner.settings().enabled()
         && (lastPlanMs == Long.MIN_VALUE || nowMs - lastPlanMs >= planner.settings().checkIntervalMs())) {
       lastPlanMs = nowMs;
