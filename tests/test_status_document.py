@@ -63,7 +63,10 @@ def test_fallback_rounds_settings_and_partitioner_are_in_the_document(spark):
     after = doc(spark)
     assert after["fallback_rounds"] > before["fallback_rounds"]
     assert after["policy_failures"] > before["policy_failures"]
+    # Every setting as in effect: the ones this session set, and the defaults of the others.
     assert after["settings"]["spark.uwfq.jobLingerMs"] == "60000"
+    assert after["settings"]["spark.uwfq.policy"] == "uwfq"
+    assert after["settings"]["spark.uwfq.metrics.maxUsers"] == "20"
     assert after["partitioner"]["decisions_total"] >= 0
     assert isinstance(after["partitioner"]["decisions"], list)
     # Python's view is unchanged and carries the new fields in raw.

@@ -12,7 +12,7 @@ import java.util.TreeMap;
  * The one status document that Python, the UI tab, its JSON URL and the metrics read: the
  * scheduler's part (copied under the scheduler lock by the pool) plus, added here outside that
  * lock, the jobs in launch order with why each waiting one waits ({@link WaitReasons}), the
- * settings as set and the partitioner's newest decisions.
+ * settings in effect and the partitioner's newest decisions.
  */
 public final class StatusDocument {
   static final int DECISIONS_SHOWN = 20;
@@ -21,7 +21,7 @@ public final class StatusDocument {
 
   private StatusDocument() {}
 
-  /** The spark.uwfq.* confs this application set (shown as they were given). */
+  /** Every spark.uwfq.* setting as in effect for this application. */
   static void setSettings(Map<String, String> given) {
     settings = new TreeMap<>(given);
   }

@@ -31,11 +31,7 @@ public final class UwfqDriverPlugin implements DriverPlugin {
   @Override
   public void registerMetrics(String appId, PluginContext ctx) {
     UwfqConf conf = new UwfqConf(sc.conf());
-    java.util.Map<String, String> given = new java.util.HashMap<>();
-    for (scala.Tuple2<String, String> kv : sc.conf().getAllWithPrefix("spark.uwfq.")) {
-      given.put("spark.uwfq." + kv._1(), kv._2());
-    }
-    StatusDocument.setSettings(given);
+    StatusDocument.setSettings(effective(conf));
     long capacity = conf.integer(Settings.EVENTS_CAPACITY);
     if (capacity > 0) {
       EventRecorder recorder = new EventRecorder(
@@ -67,6 +63,22 @@ public final class UwfqDriverPlugin implements DriverPlugin {
     } catch (RuntimeException | LinkageError e) {
       LOG.warn("spark-uwfq: could not add the UWFQ tab to the Spark UI", e);
     }
+  }
+
+  /** Every setting as in effect (a bad value shows as the default used instead). */
+  private static java.util.Map<String, String> effective(UwfqConf conf) {
+    java.util.Map<String, String> out = new java.util.HashMap<>();
+    for (Setting s : Settings.ALL) {
+      String value = switch (s.kind()) {
+        case INTEGER -> Long.toString(conf.integer(s));
+        case NUMBER -> Double.toString(conf.number(s));
+        case BOOLEAN -> Boolean.toString(conf.flag(s));
+        case CHOICE -> conf.choice(s);
+        case STRING -> conf.string(s);
+      };
+      out.put(s.key(), value == null ? "" : value);
+    }
+    return out;
   }
 
   @Override
