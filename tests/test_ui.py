@@ -46,13 +46,13 @@ def ui(event_log):
     session.stop()
 
 
-def three_users_busy(spark, base):
+def three_users_busy(spark, base, task_s: float = 1.5):
     """Each user runs one job; returns {user: logical job id} once all three are queued."""
     jobs = Jobs()
     ids: dict[str, str] = {}
     for user in USERS:
-        jobs.start(run_job, spark, user, [1.5, 1.5], key=f"{user}-etl", hint_ms=3000, ids=ids,
-                   name=user)
+        jobs.start(run_job, spark, user, [task_s, task_s], key=f"{user}-etl",
+                   hint_ms=2000 * task_s, ids=ids, name=user)
     wait_until(lambda: {u["user"] for u in get_json(f"{base}/uwfq/json")["users"]} >= set(USERS),
                what="three users in the tab's JSON")
     return jobs, ids
@@ -115,12 +115,20 @@ def counter(base, name) -> float:
 def test_prometheus_has_bounded_per_user_gauges(ui):
     spark, base = ui
     placed_before = counter(base, "jobsPlaced")
-    jobs, ids = three_users_busy(spark, base)
+    jobs, ids = three_users_busy(spark, base, task_s=3.0)
+    gauges: dict[str, dict[str, float]] = {}
+
+    def all_three_active() -> bool:
+        # One scrape (one poll's snapshot): every series has a job running or queued.
+        scraped = user_gauges(base)
+        if len(scraped) == 3 and all(g["runningTasks"] + g["queuedJobs"] > 0
+                                     for g in scraped.values()):
+            gauges.update(scraped)
+            return True
+        return False
+
     try:
-        wait_until(lambda: len(user_gauges(base)) == 3 and sum(
-            g.get("runningTasks", 0) for g in user_gauges(base).values()) == 2,
-            what="per-user gauges of the running users")
-        gauges = user_gauges(base)
+        wait_until(all_three_active, what="per-user gauges of three active users")
     finally:
         jobs.join()
     named = set(gauges) - {"<others>"}
