@@ -110,6 +110,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", type=int, default=64, help="rows per partition")
     parser.add_argument("--max-new-tokens", type=int, default=32)
     parser.add_argument("--model", default=None, help="a checkpoint folder (default: tiny Llama)")
+    parser.add_argument("--shared-threads", type=int, nargs="+", default=[1],
+                        help="thread counts to run the shared engine with")
     args = parser.parse_args(argv)
     from inference_udf.tiny import write_tiny_checkpoint
     from spark_uwfq.session import local_session
@@ -119,7 +121,7 @@ def main(argv=None) -> int:
     rows = []
     # A fresh application per setting: reused Python workers would otherwise still hold the
     # previous setting's model copies while the next one is measured.
-    for shared, threads in ((False, 1), (True, 1), (True, 2)):
+    for shared, threads in [(False, 1)] + [(True, t) for t in args.shared_threads]:
         spark = local_session("local-cluster[1,4,3072]", app_name="uwfq-shared-engine-bench",
                               plugin=False, conf={"spark.executorEnv.PYTHONPATH": str(_CHECKOUT),
                                                   "spark.sql.execution.arrow.maxRecordsPerBatch": "16"})
