@@ -1,7 +1,6 @@
 package dev.uwfq.policy;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 
@@ -12,32 +11,6 @@ import java.util.List;
  * state their keys need (released through {@link #userForgotten} and {@link #jobForgotten}).
  */
 abstract class BasePolicy implements SchedulingPolicy {
-  /** Keys (primary, secondary, tertiary) first, then: earlier logical job, earlier Spark job, earlier stage, earlier attempt. */
-  static final Comparator<TaskSetView> BY_KEYS = (a, b) -> {
-    int c = Double.compare(a.primary, b.primary);
-    if (c != 0) {
-      return c;
-    }
-    c = Double.compare(a.secondary, b.secondary);
-    if (c != 0) {
-      return c;
-    }
-    c = Double.compare(a.tertiary, b.tertiary);
-    if (c != 0) {
-      return c;
-    }
-    c = Long.compare(a.arrival, b.arrival);
-    if (c != 0) {
-      return c;
-    }
-    c = Integer.compare(a.info.sparkJobId(), b.info.sparkJobId());
-    if (c != 0) {
-      return c;
-    }
-    c = Integer.compare(a.info.stageId(), b.info.stageId());
-    return c != 0 ? c : Integer.compare(a.info.stageAttempt(), b.info.stageAttempt());
-  };
-
   private static final long HOUSEKEEPING_EVERY_MS = 1000;
   final JobBook book;
   private long lastHousekeepingMs = Long.MIN_VALUE;
@@ -60,6 +33,9 @@ abstract class BasePolicy implements SchedulingPolicy {
   public void onTaskSetSubmitted(TaskSetInfo taskSet, long nowMs) {
     housekeeping(nowMs, false);
     JobBook.Submission s = book.submit(taskSet, nowMs);
+    if (taskSet.sparkJobId() > s.job().endPendingThrough) {
+      s.job().endPendingThrough = -1; // a later Spark job: the block runs again
+    }
     if (s.joined()) {
       jobJoined(s.job(), nowMs);
     } else if (s.estimateGrew()) {
@@ -101,18 +77,43 @@ abstract class BasePolicy implements SchedulingPolicy {
     TaskSet ts = book.removeTaskSet(stageId, stageAttempt);
     if (ts != null) {
       taskSetRemoved(ts, nowMs);
+      if (ts.job.endPendingThrough >= 0 && ts.job.liveTaskSets == 0 && book.queued(ts.job)) {
+        leave(ts.job, nowMs); // its end came while this cancelled or failed stage was live
+      }
     }
   }
 
   @Override
   public void onLogicalJobEnded(String logicalJob, long nowMs) {
+    onLogicalJobEnded(logicalJob, Integer.MAX_VALUE, nowMs);
+  }
+
+  @Override
+  public void onLogicalJobEnded(String logicalJob, int lastSparkJob, long nowMs) {
     Job job = book.jobs.get(logicalJob);
-    if (job != null && job.liveTaskSets == 0) { // else unknown, or running again (a later action)
-      book.leave(logicalJob, nowMs);
-      jobLeft(job, nowMs);
-      coldPeersChanged(job, nowMs);
-    }
+    if (job != null && job.liveTaskSets == 0) {
+      leave(job, nowMs);
+    } else if (job != null && onlyEndedSparkJobsLive(job, lastSparkJob)) {
+      job.endPendingThrough = lastSparkJob; // leaves with its last task set (onTaskSetRemoved)
+    } // else unknown, or running again (a later action of the same block)
     housekeeping(nowMs, false);
+  }
+
+  private boolean onlyEndedSparkJobsLive(Job job, int lastSparkJob) {
+    for (Long key : job.taskSetKeys) {
+      TaskSet ts = book.taskSets.get(key);
+      if (ts != null && !ts.removed && ts.info.sparkJobId() > lastSparkJob) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void leave(Job job, long nowMs) {
+    job.endPendingThrough = -1;
+    book.leave(job.id, nowMs);
+    jobLeft(job, nowMs);
+    coldPeersChanged(job, nowMs);
   }
 
   @Override
@@ -121,6 +122,7 @@ abstract class BasePolicy implements SchedulingPolicy {
       refineFromRunning(taskSets, nowMs); // an extra pass under Spark's lock: only where it counts
     }
     beforeKeys(taskSets, nowMs);
+    TaskSetView nonFinite = null;
     long launchedMs = previousRoundMs == Long.MIN_VALUE ? nowMs : Math.min(previousRoundMs, nowMs);
     previousRoundMs = nowMs;
     for (TaskSetView v : taskSets) {
@@ -138,8 +140,22 @@ abstract class BasePolicy implements SchedulingPolicy {
       }
       v.arrival = ts.job.seq;
       keys(v, ts, nowMs);
+      if (!ts.removed && !(Double.isFinite(v.primary) && Double.isFinite(v.secondary)
+          && Double.isFinite(v.tertiary))) {
+        nonFinite = v;
+      }
     }
-    taskSets.sort(BY_KEYS);
+    if (nonFinite != null) {
+      // A key no comparison can order by (a bug, or an overflow past the bounded weights and
+      // hints): repair the state so that the next round orders by the policy again, and fail
+      // this round, so that it is counted and ordered FIFO by the host.
+      repair(nowMs);
+      throw new IllegalStateException("policy '" + name() + "' gave task set "
+          + nonFinite.info.stageId() + "." + nonFinite.info.stageAttempt()
+          + " a non-finite sort key (" + nonFinite.primary + ", " + nonFinite.secondary + ", "
+          + nonFinite.tertiary + "); its virtual clock was reset");
+    }
+    taskSets.sort(KeyOrder.BY_KEYS);
   }
 
   /**
@@ -235,6 +251,12 @@ abstract class BasePolicy implements SchedulingPolicy {
 
   /** The book forgot {@code job} (it stopped lingering): drop its policy state. */
   void jobForgotten(Job job) {}
+
+  /**
+   * Brings the policy's own state back to finite values after a non-finite sort key (its
+   * virtual clock restarts at 0, deadlines are recomputed from what is left to do).
+   */
+  void repair(long nowMs) {}
 
   /** An idle user (no active jobs) may be forgotten. */
   boolean userReleasable(User u, long nowMs) {

@@ -54,6 +54,14 @@ public final class CfqPolicy extends BasePolicy {
   }
 
   @Override
+  void repair(long nowMs) {
+    v = 0;
+    for (Map.Entry<TaskSet, Double> e : deadlines.entrySet()) {
+      e.setValue(e.getKey().job.segmentCostMs());
+    }
+  }
+
+  @Override
   void keys(TaskSetView view, TaskSet ts, long nowMs) {
     Double deadline = deadlines.get(ts);
     view.primary = deadline == null ? Double.NaN : deadline; // NaN: a removed task set, last

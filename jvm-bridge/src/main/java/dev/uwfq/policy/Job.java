@@ -25,6 +25,9 @@ final class Job {
   long submittedMs; // when it first joined the queue
   long startedMs = -1; // the round before its first task was seen running; -1 while waiting
   boolean endedOnce; // its first end was told to the estimator (onJobEnded)
+  // Its Spark jobs up to this one ended while some of their task sets were still in the pool
+  // (cancelled or failed stages): it leaves with the last of them. -1: no end pending.
+  int endPendingThrough = -1;
   final List<Long> taskSetKeys = new ArrayList<>();
   // What its running tasks showed at the last ordering round (BasePolicy.refineFromRunning).
   int runningNow = -1; // -1: not yet summed this round

@@ -31,10 +31,6 @@ public record PolicyConfig(
     return new PolicyConfig(cores, defaultUser, w, estimator, defaultCostMs, graceMs, lingerMs, maxLingering);
   }
 
-  public PolicyConfig withEstimator(CostEstimator e) {
-    return new PolicyConfig(cores, defaultUser, weights, e, defaultCostMs, graceMs, lingerMs, maxLingering);
-  }
-
   public PolicyConfig withLingerMs(long ms) {
     return new PolicyConfig(cores, defaultUser, weights, estimator, defaultCostMs, graceMs, ms, maxLingering);
   }

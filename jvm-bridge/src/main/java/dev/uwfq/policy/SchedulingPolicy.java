@@ -36,6 +36,17 @@ public interface SchedulingPolicy {
   void onLogicalJobEnded(String logicalJob, long nowMs);
 
   /**
+   * As {@link #onLogicalJobEnded(String, long)}, knowing the last Spark job that ended: task sets
+   * of that Spark job or earlier still in the pool (a cancelled or failed stage whose task set
+   * leaves after the job's end) do not keep the job queued, it leaves with the last of them; a
+   * task set of a later Spark job is the block running again. Without the id (the simulator),
+   * every Spark job so far has ended.
+   */
+  default void onLogicalJobEnded(String logicalJob, int lastSparkJob, long nowMs) {
+    onLogicalJobEnded(logicalJob, nowMs);
+  }
+
+  /**
    * Sorts {@code taskSets} in place into launch order. Views for every live task set are
    * passed, runnable or not, so that running-task counts are complete. Implementations take
    * one snapshot of their sort keys before sorting, and break ties deterministically.

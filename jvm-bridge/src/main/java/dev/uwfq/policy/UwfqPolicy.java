@@ -214,6 +214,34 @@ public final class UwfqPolicy extends BasePolicy {
     c.finish = cursor;
   }
 
+  @Override
+  void repair(long nowMs) {
+    v = 0;
+    for (Clock c : clocks.values()) {
+      c.start = 0;
+      c.finish = 0;
+      c.localTime = 0;
+      c.lastV = 0;
+    }
+    for (User u : book.users.values()) {
+      for (Job j : u.jobs) {
+        if (!Double.isFinite(j.estimateMs)) {
+          j.estimateMs = Math.max(1.0, j.usedMs + book.config.defaultCostMs());
+        }
+        Place p = places.get(j);
+        if (p != null) {
+          places.put(j, new Place(0, j.remainingCostMs()));
+        }
+      }
+    }
+    double w = virtuallyActiveWeight();
+    for (User u : book.users.values()) {
+      if (!u.jobs.isEmpty()) {
+        rechain(u, w);
+      }
+    }
+  }
+
   private double finish(User u) {
     Clock c = clocks.get(u);
     return c == null ? 0 : c.finish;

@@ -19,6 +19,7 @@ final class PolicyListener extends SparkListener {
   // Listener-thread only: Spark jobs still running per logical job.
   private final Map<Integer, String> logicalOfJob = new HashMap<>();
   private final Map<String, Integer> runningJobs = new HashMap<>();
+  private final Map<String, Integer> latestJob = new HashMap<>(); // highest Spark job id running
 
   PolicyListener(PolicyHost host, String defaultUser) {
     this.host = host;
@@ -30,6 +31,7 @@ final class PolicyListener extends SparkListener {
     String logical = Identity.of(e.properties(), e.jobId(), defaultUser).logicalJob();
     logicalOfJob.put(e.jobId(), logical);
     runningJobs.merge(logical, 1, Integer::sum);
+    latestJob.merge(logical, e.jobId(), Math::max);
   }
 
   @Override
@@ -41,7 +43,9 @@ final class PolicyListener extends SparkListener {
     Integer left = runningJobs.merge(logical, -1, Integer::sum);
     if (left == null || left <= 0) {
       runningJobs.remove(logical);
-      host.post(p -> p.onLogicalJobEnded(logical, System.currentTimeMillis()));
+      Integer latest = latestJob.remove(logical);
+      int last = latest == null ? e.jobId() : Math.max(latest, e.jobId());
+      host.post(p -> p.onLogicalJobEnded(logical, last, System.currentTimeMillis()));
     }
   }
 
