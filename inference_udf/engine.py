@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from inference_udf.admission import AdmissionPolicy, admission_policy
+from inference_udf.kv_pool import DEFAULT_BLOCK_SIZE
 from inference_udf.model_runner import ModelRunner
 from inference_udf.request import Request
 from inference_udf.sampler import sample
@@ -19,23 +20,30 @@ from inference_udf.stopping import append_token
 
 
 DEFAULT_MAX_MODEL_LEN = 2048
+# On a GPU with no kv_budget_tokens: this share of the memory free after loading the model
+# (vLLM's gpu_memory_utilization counts the weights too; here they are already resident).
+GPU_KV_MEMORY_FRACTION = 0.5
 
 
 class LLMEngine:
     def __init__(self, model, tokenizer=None, *, max_num_seqs: int = 16,
                  num_staging_slots: int | None = None, max_model_len: int | None = None,
-                 kv_budget_tokens: int | None = None,
+                 kv_budget_tokens: int | None = None, block_size: int = DEFAULT_BLOCK_SIZE,
                  admission: AdmissionPolicy | str | None = None, eos_token_ids: Iterable[int] | None = None):
         self.tokenizer = tokenizer
         context = getattr(model.config.get_text_config(), "max_position_embeddings", None) or \
             getattr(model.config, "n_positions", 2048)
-        # Every slot is preallocated at this length: default to a modest one, not the model's
-        # full context (131072 tokens for recent Llamas would not fit).
         self.max_model_len = min(max_model_len or DEFAULT_MAX_MODEL_LEN, context)
         if num_staging_slots is None:
             num_staging_slots = max(1, max_num_seqs // 2)
-        self.runner = ModelRunner(model, max_num_seqs, num_staging_slots, self.max_model_len)
-        self.scheduler = Scheduler(self.runner.pool, admission_policy(admission), kv_budget_tokens)
+        seats = max_num_seqs + num_staging_slots
+        budget = kv_budget_tokens or _default_budget(model, seats * self.max_model_len)
+        # One block of slack per seat: a request wastes less than a block, so any set of
+        # requests holding at most ``budget`` tokens always finds its blocks.
+        num_blocks = -(-budget // block_size) + seats
+        self.runner = ModelRunner(model, num_blocks, self.max_model_len, block_size)
+        self.scheduler = Scheduler(self.runner.pool, budget, self.max_model_len, max_num_seqs,
+                                   num_staging_slots, admission_policy(admission))
         if eos_token_ids is None:
             eos_token_ids = _eos_ids(model, tokenizer)
         self.stop_token_ids = frozenset(eos_token_ids)
@@ -71,9 +79,11 @@ class LLMEngine:
         finished = []
         if admitted and self._postprocess(admitted, self.runner.prefill(admitted)):
             finished = scheduler.retire()
-        running = scheduler.running
-        if running and self._postprocess(running, self.runner.decode(running)):
-            finished += scheduler.retire()
+        if scheduler.running:
+            scheduler.prepare_decode()
+            running = scheduler.running
+            if self._postprocess(running, self.runner.decode(running)):
+                finished += scheduler.retire()
         return finished
 
     def generate(self, prompts: Sequence[Sequence[int]],
@@ -93,6 +103,23 @@ class LLMEngine:
             append_token(request, token, self.stop_token_ids, self._detokenize)
             any_finished = any_finished or request.finished
         return any_finished
+
+
+def _default_budget(model, cpu_tokens: int) -> int:
+    """KV tokens when the user gave no budget: on a GPU a share of its free memory, on the CPU
+    every seat at the full context (the memory the engine always held before it had a pool)."""
+    import torch
+
+    device = model.device
+    if device.type != "cuda":
+        return cpu_tokens
+    config = model.config.get_text_config()
+    heads = config.num_attention_heads
+    kv_heads = getattr(config, "num_key_value_heads", None) or heads
+    head_dim = getattr(config, "head_dim", None) or config.hidden_size // heads
+    per_token = 2 * config.num_hidden_layers * kv_heads * head_dim * model.dtype.itemsize
+    free, _ = torch.cuda.mem_get_info(device)
+    return max(1, int(free * GPU_KV_MEMORY_FRACTION) // per_token)
 
 
 def _eos_ids(model, tokenizer) -> list[int]:

@@ -1,128 +1,122 @@
-"""KVSlotPool: preallocated key/value buffers, one row (slot) per running request.
+"""KVBlockPool: one pool of key/value token rows shared by every request, in small blocks.
 
-Buffers are ``[slots, kv_heads, slot_len, head_dim]`` per layer, allocated once and written in
-place. Decoding requests occupy slots ``0..num_active-1``, so a decode step reads one contiguous
-window and never re-pads or concatenates. When requests finish, the window is compacted the
-Flover way: each hole below the new edge is filled by one survivor from above it, so only as many
-slots move as there are holes (finishing at the edge moves nothing).
-
-Slots past ``num_decode_slots`` are a staging area: requests prefilled ahead of time, in batches,
-wait there until a decode slot frees up, then move in (Flover's separate pre-processing path).
+Buffers are ``[kv_heads, num_blocks * block_size, head_dim]`` per layer, allocated once and
+written in place. A request holds a list of blocks that grows with it (one block per
+``block_size`` tokens), so memory follows real lengths rather than each request's worst case:
+how many requests run at once is decided by admission against the token budget, not by slots.
+Blocks can lie anywhere; each step reads a request's tokens back in position order through its
+block table, so nothing ever moves when requests finish (no compaction).
 
 The model sees the pool through a view with the one method transformers' attention layers call,
-``update(key_states, value_states, layer_idx)``.
+``update(key_states, value_states, layer_idx)``:
+
+- ``PrefillView``: right-padded prompts; the real tokens' keys go into their blocks, and the
+  prompt's own keys are returned (a fresh prompt attends only to itself).
+- ``DecodeView``: one new token per request, written at its position; returned are the
+  requests' tokens gathered into ``[B, kv_heads, W, head_dim]`` (W: the longest request now),
+  padding entries pointing at a scratch block that the mask hides.
 """
 
 from __future__ import annotations
 
 import torch
 
+DEFAULT_BLOCK_SIZE = 16
 
-class KVSlotPool:
-    def __init__(self, num_layers: int, num_decode_slots: int, num_staging_slots: int,
-                 slot_len: int, kv_heads: int, head_dim: int, dtype: torch.dtype,
-                 device: torch.device | str = "cpu"):
-        num_slots = num_decode_slots + num_staging_slots
-        shape = (num_slots, kv_heads, slot_len, head_dim)
+
+class KVBlockPool:
+    def __init__(self, num_layers: int, num_blocks: int, kv_heads: int, head_dim: int,
+                 dtype: torch.dtype, device: torch.device | str = "cpu",
+                 block_size: int = DEFAULT_BLOCK_SIZE):
+        if num_blocks < 1:
+            raise ValueError(f"num_blocks={num_blocks}: the KV pool needs at least one block")
+        # One extra block at the end is scratch: padding entries of block tables point there.
+        shape = (kv_heads, (num_blocks + 1) * block_size, head_dim)
         self.keys = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(num_layers)]
         self.values = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(num_layers)]
-        self.num_decode_slots = num_decode_slots
-        self.num_slots = num_slots
-        self.slot_len = slot_len
-        self.num_active = 0
-        self.free_staging = list(range(num_slots - 1, num_decode_slots - 1, -1))
-        # Decode writes one token per slot per layer: through flat views of the buffers and a
-        # flat row index (slot, kv head, position), one index_copy_ per buffer instead of an
-        # advanced-indexing scatter. ``_row_base[slot, head]`` is the flat row of position 0.
-        self._flat_keys = [k.view(-1, head_dim) for k in self.keys]
-        self._flat_values = [v.view(-1, head_dim) for v in self.values]
-        heads = torch.arange(kv_heads, device=device)
-        self._row_base = (torch.arange(num_slots, device=device)[:, None] * kv_heads + heads) * slot_len
+        self.block_size = block_size
+        self.num_blocks = num_blocks
+        self.scratch = num_blocks
+        self.device = torch.device(device)
+        self.free_blocks = list(range(num_blocks - 1, -1, -1))
+        self.offsets = torch.arange(block_size, device=device)
+
+    @property
+    def capacity_tokens(self) -> int:
+        return self.num_blocks * self.block_size
 
     @property
     def bytes_per_token(self) -> int:
         one = self.keys[0]
-        return 2 * len(self.keys) * one.shape[1] * one.shape[3] * one.element_size()
+        return 2 * len(self.keys) * one.shape[0] * one.shape[2] * one.element_size()
 
     @property
-    def free_decode_slots(self) -> int:
-        return self.num_decode_slots - self.num_active
+    def nbytes(self) -> int:
+        return sum(t.numel() * t.element_size() for t in self.keys + self.values)
 
-    def allocate(self) -> int:
-        """The next decode slot, at the window's edge."""
-        if self.num_active >= self.num_decode_slots:
-            raise RuntimeError("no free decode slot: check free_decode_slots before allocate()")
-        self.num_active += 1
-        return self.num_active - 1
+    def blocks_for(self, num_tokens: int) -> int:
+        return -(-num_tokens // self.block_size)
 
-    def allocate_staging(self) -> int | None:
-        """A staging slot, or None when the staging area is full."""
-        return self.free_staging.pop() if self.free_staging else None
+    def can_grow(self, blocks: list[int], num_tokens: int) -> bool:
+        return self.blocks_for(num_tokens) - len(blocks) <= len(self.free_blocks)
 
-    def free_staging_slot(self, slot: int) -> None:
-        self.free_staging.append(slot)
+    def grow(self, blocks: list[int], num_tokens: int) -> None:
+        """Extend ``blocks`` (in place) to hold ``num_tokens``; check ``can_grow`` first."""
+        missing = self.blocks_for(num_tokens) - len(blocks)
+        if missing > len(self.free_blocks):
+            raise RuntimeError("the KV pool is out of blocks: check can_grow() before grow()")
+        for _ in range(missing):
+            blocks.append(self.free_blocks.pop())
 
-    def move(self, sources: list[int], targets: list[int], width: int) -> None:
-        """Copy the first ``width`` positions of slots ``sources`` into slots ``targets``."""
-        if len(sources) <= 2:
-            # The usual case (a finish or two, a promotion): plain slice copies, no index tensors.
-            for source, target in zip(sources, targets):
-                for buffers in (self.keys, self.values):
-                    for layer in buffers:
-                        layer[target, :, :width].copy_(layer[source, :, :width])
-        else:
-            src = torch.tensor(sources, device=self.keys[0].device)
-            dst = torch.tensor(targets, device=self.keys[0].device)
-            for buffers in (self.keys, self.values):
-                for layer in buffers:
-                    layer[dst, :, :width] = layer[src, :, :width]
+    def release(self, blocks: list[int]) -> None:
+        self.free_blocks.extend(reversed(blocks))
+        blocks.clear()
 
     def reset(self) -> None:
-        self.num_active = 0
-        self.free_staging = list(range(self.num_slots - 1, self.num_decode_slots - 1, -1))
+        self.free_blocks = list(range(self.num_blocks - 1, -1, -1))
 
-    def prefill_view(self, slots: list[int]) -> "PrefillView":
-        return PrefillView(self, slots)
+    def token_rows(self, block_table: torch.Tensor, width: int) -> torch.Tensor:
+        """Pool rows of positions ``0..width-1`` for each block-table row: ``[B, width]``."""
+        rows = block_table[:, :, None] * self.block_size + self.offsets   # [B, nb, block]
+        return rows.view(block_table.shape[0], -1)[:, :width]
 
-    def decode_view(self, positions: torch.Tensor, width: int) -> "DecodeView":
-        return DecodeView(self, positions, width)
+    def block_table(self, tables: list[list[int]], width: int) -> torch.Tensor:
+        """``[B, ceil(width / block_size)]`` block ids, padded with the scratch block."""
+        count = self.blocks_for(width)
+        padded = [blocks[:count] + [self.scratch] * (count - len(blocks)) for blocks in tables]
+        return torch.tensor(padded, dtype=torch.long, device=self.device)
 
 
 class PrefillView:
-    """Right-padded prompts for ``slots`` (one per batch row), written from position 0. Padding
-    positions are written too; they are masked now and overwritten by decode later."""
+    """Right-padded prompts ``[B, S]``: ``rows`` are the pool rows of the real tokens and
+    ``sources`` their indices in the flattened ``[B * S]`` batch."""
 
-    def __init__(self, pool: KVSlotPool, slots: list[int]):
-        self.pool = pool
-        contiguous = slots == list(range(slots[0], slots[0] + len(slots)))
-        self.rows = slice(slots[0], slots[0] + len(slots)) if contiguous else \
-            torch.tensor(slots, device=pool.keys[0].device)
+    def __init__(self, pool: KVBlockPool, sources: torch.Tensor, rows: torch.Tensor):
+        self.pool, self.sources, self.rows = pool, sources, rows
 
     def update(self, key_states, value_states, layer_idx, *args, **kwargs):
-        # key_states: [B, kv_heads, S, head_dim]
-        length = key_states.shape[2]
-        rows = self.rows
-        self.pool.keys[layer_idx][rows, :, :length] = key_states
-        self.pool.values[layer_idx][rows, :, :length] = value_states
+        # key_states: [B, kv_heads, S, head_dim] -> [kv_heads, B * S, head_dim], real tokens only
+        for buffers, states in ((self.pool.keys, key_states), (self.pool.values, value_states)):
+            flat = states.transpose(0, 1).reshape(states.shape[1], -1, states.shape[3])
+            buffers[layer_idx].index_copy_(1, self.rows, flat.index_select(1, self.sources))
         return key_states, value_states
 
 
 class DecodeView:
-    """One new token per active slot (slots ``0..B-1``), each at its own position; attention
-    reads the window ``[:B, :, :width]`` (a view, no copy)."""
+    """One new token per request, written at pool row ``new_rows[b]``; attention reads the
+    gathered ``rows`` ``[B, W]`` (positions 0..W-1 of each request, in order)."""
 
-    def __init__(self, pool: KVSlotPool, positions: torch.Tensor, width: int):
-        self.pool = pool
-        self.batch = positions.shape[0]
-        # [B * kv_heads] flat rows, computed once per step and shared by every layer
-        self.flat_rows = (pool._row_base[:self.batch] + positions[:, None]).view(-1)
-        self.width = width
+    def __init__(self, pool: KVBlockPool, new_rows: torch.Tensor, rows: torch.Tensor):
+        self.pool, self.new_rows = pool, new_rows
+        self.batch, self.width = rows.shape
+        self.flat_rows = rows.reshape(-1)
 
     def update(self, key_states, value_states, layer_idx, *args, **kwargs):
         # key_states: [B, kv_heads, 1, head_dim]
-        pool, rows, batch = self.pool, self.flat_rows, self.batch
-        head_dim = key_states.shape[-1]
-        pool._flat_keys[layer_idx].index_copy_(0, rows, key_states.reshape(-1, head_dim))
-        pool._flat_values[layer_idx].index_copy_(0, rows, value_states.reshape(-1, head_dim))
-        return (pool.keys[layer_idx][:batch, :, :self.width],
-                pool.values[layer_idx][:batch, :, :self.width])
+        out = []
+        for buffers, states in ((self.pool.keys, key_states), (self.pool.values, value_states)):
+            buffer = buffers[layer_idx]
+            buffer.index_copy_(1, self.new_rows, states[:, :, 0].transpose(0, 1))
+            gathered = buffer.index_select(1, self.flat_rows)            # [kv, B * W, hd]
+            out.append(gathered.view(buffer.shape[0], self.batch, self.width, -1).transpose(0, 1))
+        return out[0], out[1]

@@ -1,10 +1,11 @@
-"""ModelRunner: the two forward passes of the engine, over a KV slot pool.
+"""ModelRunner: the two forward passes of the engine, over the shared KV block pool.
 
 - ``prefill(requests)``: the prompts of newly admitted requests, right-padded into one batch,
-  keys and values written into their slots; returns next-token logits ``[B, vocab]``.
+  keys and values written into their blocks; returns next-token logits ``[B, vocab]``.
 - ``decode(running)``: ONE fused step over every running request, each at its own length:
   per-row position ids (absolute-position models such as GPT-2 need them as much as RoPE models)
-  and a per-row additive mask over the slot window; returns ``[B, vocab]``.
+  and a per-row additive mask over its own tokens, read back from its blocks up to the longest
+  request's length; returns ``[B, vocab]``.
 
 Both go through the model's own ``forward`` (``logits_to_keep`` picks the rows' last
 positions), so whatever its head does to the logits (Gemma2's final softcapping, Granite's
@@ -20,12 +21,12 @@ from typing import Sequence
 import torch
 
 from inference_udf.families import FULL, SLIDING, attention_layout, check_supported
-from inference_udf.kv_pool import KVSlotPool
+from inference_udf.kv_pool import DecodeView, KVBlockPool, PrefillView
 from inference_udf.request import Request
 
 
 class ModelRunner:
-    def __init__(self, model, num_decode_slots: int, num_staging_slots: int, slot_len: int):
+    def __init__(self, model, num_blocks: int, max_model_len: int, block_size: int):
         check_supported(model.config)
         config = model.config.get_text_config()
         heads = config.num_attention_heads
@@ -35,11 +36,11 @@ class ModelRunner:
         self.layout = attention_layout(model.config)
         self.device = model.device
         self.dtype = model.dtype
-        self.pool = KVSlotPool(config.num_hidden_layers, num_decode_slots, num_staging_slots,
-                               slot_len, kv_heads, head_dim, self.dtype, self.device)
+        self.pool = KVBlockPool(config.num_hidden_layers, num_blocks, kv_heads, head_dim,
+                                self.dtype, self.device, block_size)
         self.masked = torch.tensor(torch.finfo(self.dtype).min, dtype=self.dtype, device=self.device)
         self.zero = torch.zeros((), dtype=self.dtype, device=self.device)
-        self.positions = torch.arange(slot_len, device=self.device)
+        self.positions = torch.arange(max_model_len, device=self.device)
 
     @torch.inference_mode()
     def prefill(self, requests: Sequence[Request]) -> torch.Tensor:
@@ -51,28 +52,33 @@ class ModelRunner:
         input_ids = input_ids.to(self.device)
         # Prompts are right-padded, so a plain causal mask already keeps every real token from
         # seeing padding (padding only ever comes after it); one [1, 1, S, S] mask serves all
-        # rows. Padding rows compute garbage that is never read: their keys land past the
-        # prompt in the slot, and decode writes each position before it attends to it.
+        # rows. Only the real tokens' keys are written to the pool.
         key_pos = self.positions[:width]
         masks = self._masks(key_pos[:, None], key_pos[None, :])        # [S, S] per layer type
         masks = {kind: mask[None, None] for kind, mask in masks.items()}
         position_ids = key_pos.expand(len(requests), width)             # [B, S]
-        view = self.pool.prefill_view([r.slot for r in requests])
+        pool = self.pool
+        rows = pool.token_rows(pool.block_table([r.blocks for r in requests], width), width)
+        sources = (key_pos[None, :] < lengths[:, None]).view(-1).nonzero()[:, 0]
+        view = PrefillView(pool, sources, rows.reshape(-1)[sources])
         last = (lengths - 1)[:, None]                                    # [B, 1]
         return self._logits(input_ids, masks, position_ids, view, last)
 
     @torch.inference_mode()
     def decode(self, running: Sequence[Request]) -> torch.Tensor:
         # One small tensor from Python per step: each request's last sampled token and the
-        # position it goes in at (num_tokens - 1). Attention reads exactly the longest active
-        # length, not the slot length.
+        # position it goes in at (num_tokens - 1). Attention reads each request's own tokens up
+        # to the longest active length, never a worst-case reservation.
         state = torch.tensor([(r.output_ids[-1], r.num_tokens - 1) for r in running],
                              device=self.device)
         input_ids, positions = state[:, :1], state[:, 1]
         width = max(r.num_tokens for r in running)
         masks = self._masks(positions[:, None], self.positions[None, :width])   # [B, W]
         masks = {kind: mask[:, None, None, :] for kind, mask in masks.items()}
-        view = self.pool.decode_view(positions, width)
+        pool = self.pool
+        rows = pool.token_rows(pool.block_table([r.blocks for r in running], width), width)
+        new_rows = rows.gather(1, positions[:, None])[:, 0]
+        view = DecodeView(pool, new_rows, rows)
         return self._logits(input_ids, masks, positions[:, None], view, 1)
 
     def _masks(self, query_pos: torch.Tensor, key_pos: torch.Tensor) -> dict:

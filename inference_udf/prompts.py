@@ -1,5 +1,9 @@
-"""PromptEncoder: prompt text to token ids, with an optional chat template and system prompt,
-and the per-row rule for prompts longer than the context allows."""
+"""PromptEncoder: a prompt (text, or chat messages) to token ids, with an optional chat template
+and system prompt, and the per-row rule for prompts longer than the context allows.
+
+A messages value is a list of ``{"role": ..., "content": ...}`` items (an
+``array<struct<role string, content string>>`` column); it always goes through a chat template
+(the one given, else the tokenizer's own)."""
 
 from __future__ import annotations
 
@@ -27,12 +31,16 @@ class PromptEncoder:
         """Token ids for ``prompt``, at most ``max_tokens`` of them; ValueError says why not."""
         if prompt is None:
             raise ValueError("the prompt is null")
-        if not isinstance(prompt, str):
-            raise ValueError(f"the prompt must be a string: got {type(prompt).__name__}")
-        if not prompt.strip():
-            raise ValueError("the prompt is empty")
         system = system_prompt if system_prompt is not None else self.system_prompt
-        ids = self._tokens(prompt, system)
+        if isinstance(prompt, str):
+            if not prompt.strip():
+                raise ValueError("the prompt is empty")
+            ids = self._tokens(prompt, system)
+        elif hasattr(prompt, "__len__") and not isinstance(prompt, (bytes, dict)):
+            ids = self._chat(_messages(prompt), system)
+        else:
+            raise ValueError(f"the prompt must be a string or a list of chat messages: got "
+                             f"{type(prompt).__name__}")
         if len(ids) > max_tokens:
             if self.overflow == "error":
                 raise ValueError(
@@ -45,9 +53,30 @@ class PromptEncoder:
         if not self.chat_template:
             text = prompt if system is None else f"{system}\n\n{prompt}"
             return self.tokenizer(text)["input_ids"]
-        messages = ([{"role": "system", "content": system}] if system else [])
-        messages.append({"role": "user", "content": prompt})
+        return self._chat([{"role": "user", "content": prompt}], system)
+
+    def _chat(self, messages: list[dict], system: str | None) -> list[int]:
+        if system and messages[0]["role"] != "system":
+            messages = [{"role": "system", "content": system}] + messages
         template = self.chat_template if isinstance(self.chat_template, str) else None
+        if template is None and not getattr(self.tokenizer, "chat_template", None):
+            raise ValueError("chat messages need a chat template, and the tokenizer has none: "
+                             "pass chat_template as a string")
         ids = self.tokenizer.apply_chat_template(messages, chat_template=template,
                                                  add_generation_prompt=True, tokenize=True)
         return list(ids["input_ids"] if hasattr(ids, "keys") else ids)
+
+
+def _messages(value) -> list[dict]:
+    """Chat messages from an Arrow ``array<struct<role, content>>`` value; ValueError if not."""
+    messages = []
+    for item in value:
+        role = item.get("role") if isinstance(item, dict) else None
+        content = item.get("content") if isinstance(item, dict) else None
+        if not isinstance(role, str) or not isinstance(content, str):
+            raise ValueError("each chat message must have a string 'role' and 'content': got "
+                             f"{item!r}")
+        messages.append({"role": role, "content": content})
+    if not messages:
+        raise ValueError("the chat messages are empty")
+    return messages

@@ -30,11 +30,13 @@ class Request:
     output_ids: list[int] = field(default_factory=list)
     status: Status = Status.WAITING
     finish_reason: FinishReason | None = None
-    slot: int = -1                       # row in the KV slot pool while running
+    blocks: list[int] = field(default_factory=list)   # its KV blocks in the pool, in order
     stop_text_end: int | None = None     # where a stop string cut the text, if one did
     generator: object = None             # torch.Generator for seeded sampling
     error: str | None = None
     preemptions: int = 0                 # times the scheduler sent it back to restart
+    token_logprobs: list[float] = field(default_factory=list)     # when params.logprobs is set
+    top_logprobs: list[list[tuple[int, float]]] = field(default_factory=list)
 
     @property
     def prompt_len(self) -> int:
@@ -62,7 +64,9 @@ class Request:
         """Back to waiting, as if never run: greedy and seeded decoding give the same tokens
         again (the generator is recreated from the seed)."""
         self.output_ids = []
-        self.status, self.slot = Status.WAITING, -1
+        self.token_logprobs, self.top_logprobs = [], []
+        self.status = Status.WAITING
+        self.blocks = []
         self.finish_reason = self.stop_text_end = self.generator = None
         self.preemptions += 1
 

@@ -15,25 +15,27 @@ from typing import Iterator
 
 import pandas as pd
 
+import dataclasses
+
 from inference_udf.engine import LLMEngine
 from inference_udf.engine_client import EngineUnavailable
+from inference_udf.outputs import OutputOptions
 from inference_udf.prompts import PromptEncoder
 from inference_udf.request import FinishReason, Request
 from inference_udf.row_params import row_params
 from inference_udf.sampling_params import SamplingParams
 
-COLUMNS = ("text", "finish_reason", "prompt_tokens", "completion_tokens", "error")
-
 
 class _Batch:
     def __init__(self, size: int):
         self.results: list[dict | None] = [None] * size
-        self.pending = 0
+        self.answers: dict[int, list[Request]] = {}     # row -> its finished requests so far
+        self.pending = 0                                # rows not finished yet
 
 
 def generate_rows(engine: LLMEngine, encoder: PromptEncoder, defaults: SamplingParams,
-                  batches: Iterator[tuple[pd.Series, pd.DataFrame]],
-                  rows_ahead: int) -> Iterator[pd.DataFrame]:
+                  batches: Iterator[tuple[pd.Series, pd.DataFrame]], rows_ahead: int,
+                  output: OutputOptions = OutputOptions()) -> Iterator[pd.DataFrame]:
     batches = iter(batches)
     open_batches: list[_Batch] = []
     exhausted = False
@@ -43,9 +45,9 @@ def generate_rows(engine: LLMEngine, encoder: PromptEncoder, defaults: SamplingP
             if chunk is None:
                 exhausted = True
             else:
-                open_batches.append(_submit(engine, encoder, defaults, *chunk))
+                open_batches.append(_submit(engine, encoder, defaults, output, *chunk))
         while open_batches and open_batches[0].pending == 0:
-            yield _frame(open_batches.pop(0).results)
+            yield output.frame(open_batches.pop(0).results)
         if not engine.has_unfinished:
             if exhausted:
                 return
@@ -57,12 +59,16 @@ def generate_rows(engine: LLMEngine, encoder: PromptEncoder, defaults: SamplingP
         except Exception as exc:  # noqa: BLE001 - a failed step must not lose the rows
             finished = _fail_all(engine, f"generation failed: {type(exc).__name__}: {exc}")
         for request in finished:
-            batch, row = request.request_id
-            batch.results[row] = _result(request, engine.tokenizer)
-            batch.pending -= 1
+            batch, row, sample = request.request_id
+            answers = batch.answers.setdefault(row, [None] * output.n)
+            answers[sample] = request
+            if all(a is not None for a in answers):
+                batch.results[row] = output.result(answers, engine.tokenizer)
+                batch.pending -= 1
 
 
-def _submit(engine, encoder, defaults, prompts: pd.Series, overrides: pd.DataFrame) -> _Batch:
+def _submit(engine, encoder, defaults, output, prompts: pd.Series,
+            overrides: pd.DataFrame) -> _Batch:
     batch = _Batch(len(prompts))
     records = overrides.to_dict("records") if len(overrides.columns) else [{}] * len(prompts)
     for row, (prompt, override) in enumerate(zip(prompts, records)):
@@ -72,11 +78,20 @@ def _submit(engine, encoder, defaults, prompts: pd.Series, overrides: pd.DataFra
             if room < 1:
                 raise ValueError(f"max_new_tokens={params.max_new_tokens} leaves no room for a "
                                  f"prompt in the context of {engine.max_model_len} tokens")
-            engine.add_request((batch, row), encoder.encode(prompt, room, system), params)
+            prompt_ids = encoder.encode(prompt, room, system)
+            for sample in range(output.n):
+                engine.add_request((batch, row, sample), prompt_ids, _nth(params, sample))
             batch.pending += 1
         except ValueError as exc:
-            batch.results[row] = error_result(str(exc))
+            batch.results[row] = output.error(str(exc))
     return batch
+
+
+def _nth(params: SamplingParams, sample: int) -> SamplingParams:
+    """The ``sample``-th of n answers: a seeded row gives each answer its own seed."""
+    if sample == 0 or params.seed is None:
+        return params
+    return dataclasses.replace(params, seed=params.seed + sample)
 
 
 def _in_flight(engine: LLMEngine) -> int:
@@ -90,26 +105,3 @@ def _fail_all(engine: LLMEngine, message: str) -> list[Request]:
         request.finish(FinishReason.ERROR)
         request.error = message
     return failed
-
-
-def _result(request: Request, tokenizer) -> dict:
-    if request.finish_reason is FinishReason.ERROR:
-        return error_result(request.error, len(request.prompt_ids))
-    text = tokenizer.decode(request.output_ids, skip_special_tokens=True)
-    if request.stop_text_end is not None:
-        text = text[:request.stop_text_end]
-    return {"text": text, "finish_reason": request.finish_reason.value,
-            "prompt_tokens": request.prompt_len, "completion_tokens": len(request.output_ids),
-            "error": None}
-
-
-def error_result(message: str, prompt_tokens: int | None = None) -> dict:
-    return {"text": None, "finish_reason": FinishReason.ERROR.value,
-            "prompt_tokens": prompt_tokens, "completion_tokens": None, "error": message}
-
-
-def _frame(results: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(results, columns=list(COLUMNS))
-    for column in ("prompt_tokens", "completion_tokens"):
-        frame[column] = frame[column].astype("Int32")
-    return frame

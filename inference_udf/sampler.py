@@ -12,6 +12,10 @@ batch at once. A seed therefore gives the tokens the per-row sampler gave.
 
 Per-row settings (temperature, top-k, top-p, stop ids) become device tensors once per batch
 composition, not once per step: a steady decode step only launches kernels.
+
+Rows whose request asked for log-probabilities (``logprobs=k``) get the chosen token's
+log-probability and the ``k`` most likely alternatives (``record_logprobs``), from the model's
+own distribution (before temperature, top-k and top-p, as vLLM reports them by default).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ class BatchSampler:
         tokens = settings.sample(logits, requests)
         stopped = settings.stop_hits(tokens)
         both = torch.stack((tokens, stopped.long())).tolist()            # the step's one transfer
+        record_logprobs(logits, requests, both[0])
         return both[0], [bool(flag) for flag in both[1]]
 
     def _settings_for(self, requests: Sequence[Request]) -> "_BatchSettings":
@@ -119,8 +124,30 @@ class _BatchSettings:
 
 
 def sample(logits: torch.Tensor, requests: Sequence[Request]) -> list[int]:
-    """Next token per row as a list (one transfer); for callers without a BatchSampler."""
-    return _BatchSettings(requests, (), logits.device).sample(logits, requests).tolist()
+    """Next token per row as a list (one transfer); for callers without a BatchSampler.
+    Rows that asked for log-probabilities get them recorded."""
+    tokens = _BatchSettings(requests, (), logits.device).sample(logits, requests).tolist()
+    record_logprobs(logits, requests, tokens)
+    return tokens
+
+
+def record_logprobs(logits: torch.Tensor, requests: Sequence[Request], tokens: list[int]) -> None:
+    """Append each asking row's chosen-token log-probability (and its top ``k``) to its request."""
+    rows = [i for i, r in enumerate(requests) if r.params.logprobs is not None]
+    if not rows:
+        return
+    logprobs = logits[rows].float().log_softmax(dim=-1)                 # [R, vocab]
+    chosen = torch.tensor([tokens[row] for row in rows], device=logits.device)
+    picked = logprobs.gather(1, chosen[:, None])[:, 0].tolist()
+    widest = max(requests[row].params.logprobs for row in rows)
+    top = logprobs.topk(widest, dim=-1) if widest else None
+    for i, row in enumerate(rows):
+        request = requests[row]
+        request.token_logprobs.append(picked[i])
+        k = request.params.logprobs
+        if k:
+            request.top_logprobs.append(list(zip(top.indices[i, :k].tolist(),
+                                                 top.values[i, :k].tolist())))
 
 
 def _generator(seed: int | None, device: torch.device) -> torch.Generator:

@@ -15,6 +15,7 @@ class SamplingParams:
     seed: int | None = None           # per-request RNG: the same seed gives the same tokens
     stop: tuple[str, ...] = ()        # stop strings; the text ends before the first match
     stop_token_ids: tuple[int, ...] = field(default=())
+    logprobs: int | None = None       # None: none; k: the chosen token's and k alternatives'
 
     def __post_init__(self):
         _check_int("max_new_tokens", self.max_new_tokens, minimum=1)
@@ -27,6 +28,8 @@ class SamplingParams:
             _check_int("seed", self.seed, minimum=0)
         if isinstance(self.stop, str) or not all(isinstance(s, str) and s for s in self.stop):
             raise ValueError(f"stop must be a list of non-empty strings: got {self.stop!r}")
+        if self.logprobs is not None:
+            _check_int("logprobs", self.logprobs, minimum=0)
         for token_id in self.stop_token_ids:
             _check_int("stop_token_ids", token_id, minimum=0)
 

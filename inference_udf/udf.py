@@ -2,6 +2,7 @@
 
     gen = generate_udf("/models/my-llm", max_new_tokens=64)
     df.withColumn("out", gen("prompt"))                        # struct: text, finish_reason, ...
+    df.withColumn("out", gen("messages"))                      # array<struct<role, content>>
     df.withColumn("out", gen("prompt", max_new_tokens="n"))    # per-row override from column n
 
 The model is loaded once per Python worker and reused across tasks. Each task streams its rows
@@ -15,11 +16,11 @@ from typing import Iterator, Tuple
 import pandas as pd
 
 from inference_udf.admission import admission_policy
+from inference_udf.outputs import OutputOptions
 from inference_udf.row_params import OVERRIDABLE
 from inference_udf.sampling_params import SamplingParams
 
-GENERATE_SCHEMA = ("text string, finish_reason string, prompt_tokens int, "
-                   "completion_tokens int, error string")
+GENERATE_SCHEMA = OutputOptions().schema
 SCORE_SCHEMA = "logprob double, prompt_tokens int, completion_tokens int, error string"
 
 
@@ -52,18 +53,25 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
                  chat_template: bool | str = False, system_prompt: str | None = None,
                  max_in_flight: int = 16, max_model_len: int | None = None,
                  kv_budget_tokens: int | None = None, admission: str = "reserve",
+                 logprobs: int | None = None, n: int = 1,
                  overflow: str = "error", dtype: str = "auto", device: str = "auto",
                  num_threads: int | None = None, shared_engine: bool = False) -> InferenceUDF:
     """A generation UDF for the checkpoint folder ``model``.
 
-    Returns a struct ``text, finish_reason (stop | length | error), prompt_tokens,
-    completion_tokens, error``. A null, empty or too-long prompt (``overflow="error"``; with
-    ``"truncate"`` its start is dropped) or a bad per-row value gives an error row; no row is
-    lost. ``max_in_flight`` requests share each decode step; each holds a KV slot of
-    ``max_model_len`` tokens (default 2048, capped by the model's context). ``device="auto"``
-    uses the GPU Spark assigned to the task, else the CPU with ``num_threads`` threads (default:
-    spark.task.cpus). ``kv_budget_tokens`` caps the KV tokens held by admitted requests; by
-    default every slot may be full. ``admission`` decides who may start under that cap:
+    The input column holds prompt strings, or chat messages (``array<struct<role string,
+    content string>>``, always rendered with a chat template). Returns a struct ``text,
+    finish_reason (stop | length | error), prompt_tokens, completion_tokens, error``; with
+    ``logprobs=k`` also ``token_logprobs`` (each generated token's log-probability) and, for
+    k > 0, ``top_logprobs`` (the k likeliest tokens per step); with ``n > 1`` the answer fields
+    become ``choices``, an array of n answers (a seeded row gives answer i the seed + i). A null,
+    empty or too-long prompt (``overflow="error"``; with ``"truncate"`` its start is dropped) or
+    a bad per-row value gives an error row; no row is lost. Up to ``max_in_flight`` requests
+    share each decode step. Keys and values live in one pool of ``kv_budget_tokens`` tokens
+    (default: ``max_in_flight`` x 1.5 x ``max_model_len`` on the CPU, half the free memory on a
+    GPU), allocated once; requests take tokens as they grow. ``max_model_len`` (default 2048,
+    capped by the model's context) bounds one request. ``device="auto"`` uses the GPU Spark
+    assigned to the task, else the CPU with ``num_threads`` threads (default: spark.task.cpus).
+    ``admission`` decides who may start within the budget:
     ``"reserve"`` charges each request its prompt + max_new_tokens; ``"past_future"`` (LightLLM)
     charges the peak KV use estimated from the output lengths of finished requests, so more
     requests run at once when outputs stop early (a request that outgrows the estimate is
@@ -79,27 +87,33 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
 
     defaults = SamplingParams(max_new_tokens=max_new_tokens, temperature=temperature,
                               top_p=top_p, top_k=top_k, seed=seed, stop=tuple(stop or ()),
-                              stop_token_ids=tuple(stop_token_ids or ()))
+                              stop_token_ids=tuple(stop_token_ids or ()), logprobs=logprobs)
     _check_common(max_in_flight, overflow)
     _check_model_on_driver(model)
     admission_policy(admission)           # a bad name fails here, before any job
+    output = OutputOptions(logprobs=logprobs, n=n)
     settings = dict(chat_template=chat_template, system_prompt=system_prompt, overflow=overflow,
                     dtype=dtype, device=device, num_threads=num_threads)
     engine_options = dict(max_num_seqs=max_in_flight, max_model_len=max_model_len,
                           kv_budget_tokens=kv_budget_tokens, admission=admission)
+    if shared_engine and logprobs is not None:
+        raise ValueError("logprobs is not carried back from the shared engine: use "
+                         "shared_engine=False to get log-probabilities")
     shared = _shared_engine_config(model, settings, engine_options) if shared_engine else None
 
-    @pandas_udf(GENERATE_SCHEMA)
+    @pandas_udf(output.schema)
     def generate(batches: Iterator[Tuple[pd.Series, pd.DataFrame]]) -> Iterator[pd.DataFrame]:
         from inference_udf.loading import engine_for
         from inference_udf.row_stream import generate_rows
 
         if shared is not None:
-            yield from _generate_shared(shared, settings, defaults, batches, 2 * max_in_flight)
+            yield from _generate_shared(shared, settings, defaults, batches, 2 * max_in_flight,
+                                        output)
             return
         loaded, encoder = _worker_model(model, settings)
         engine = engine_for(loaded, **engine_options)
-        yield from generate_rows(engine, encoder, defaults, batches, rows_ahead=2 * max_in_flight)
+        yield from generate_rows(engine, encoder, defaults, batches,
+                                 rows_ahead=2 * max_in_flight, output=output)
 
     return InferenceUDF(generate, OVERRIDABLE)
 
@@ -140,7 +154,7 @@ def _shared_engine_config(model: str, settings: dict, engine_options: dict) -> d
                 weights=weights, default_user=default_user)
 
 
-def _generate_shared(shared: dict, settings: dict, defaults, batches, rows_ahead: int):
+def _generate_shared(shared: dict, settings: dict, defaults, batches, rows_ahead: int, output):
     from inference_udf.device import resolve_device, task_cpus
     from inference_udf.engine_client import connect
     from inference_udf.prompts import PromptEncoder
@@ -155,7 +169,8 @@ def _generate_shared(shared: dict, settings: dict, defaults, batches, rows_ahead
     config.pop("default_user")
     engine = connect(config, tokenizer, task_user(shared["default_user"]))
     try:
-        yield from generate_rows(engine, encoder, defaults, batches, rows_ahead=rows_ahead)
+        yield from generate_rows(engine, encoder, defaults, batches, rows_ahead=rows_ahead,
+                                 output=output)
     finally:
         engine.close()
 

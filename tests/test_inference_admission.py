@@ -11,7 +11,7 @@ from tests.llm_fixtures import load, mixed_prompts, reference_generate, torch
 
 from inference_udf.admission import ReserveMaxTokens, admission_policy
 from inference_udf.engine import LLMEngine
-from inference_udf.kv_pool import KVSlotPool
+from inference_udf.kv_pool import KVBlockPool
 from inference_udf.past_future import PastFuture, peak_tokens
 from inference_udf.request import FinishReason, Request
 from inference_udf.sampling_params import SamplingParams
@@ -53,8 +53,9 @@ def run_scripted(policy, lengths, budget, prompt_len=10, max_new_tokens=100):
     token t of a request is t, so a restarted request produces the same tokens again. Returns
     the requests, the most requests holding KV at once, the most KV tokens held at a decode
     step, and the number of steps."""
-    pool = KVSlotPool(1, 8, 4, prompt_len + max_new_tokens, 1, 1, torch.float32)
-    scheduler = Scheduler(pool, policy, budget)
+    pool = KVBlockPool(1, budget // 4 + 12, 1, 1, torch.float32, block_size=4)
+    scheduler = Scheduler(pool, budget, prompt_len + max_new_tokens, max_num_seqs=8,
+                          num_staging=4, policy=policy)
     requests = [Request(i, [1] * prompt_len, SamplingParams(max_new_tokens)) for i in range(len(lengths))]
     for request in requests:
         scheduler.add(request)
@@ -70,6 +71,7 @@ def run_scripted(policy, lengths, budget, prompt_len=10, max_new_tokens=100):
         for request in scheduler.schedule():              # prefill: the first token
             emit(request)
         scheduler.retire()
+        scheduler.prepare_decode()
         holding = scheduler.running + list(scheduler.staged)
         most_requests = max(most_requests, len(holding))
         most_tokens = max(most_tokens, sum(r.num_tokens for r in holding))
@@ -157,3 +159,5 @@ def test_engine_with_past_future_is_exact_and_holds_the_budget(llama):
         assert max(tokens for tokens, _ in held) <= budget
         concurrency[name] = max(count for _, count in held)
     assert concurrency["past_future"] > concurrency["reserve"]
+    # The same KV bytes as slots of max_model_len would hold 300 // 96 = 3 requests at once.
+    assert concurrency["past_future"] >= 2 * (budget // 96)

@@ -34,12 +34,17 @@ def engine(model, tokenizer=None, **options):
     return LLMEngine(model, tokenizer, **options)
 
 
-def check_window(e: LLMEngine) -> None:
-    """Decoding requests sit in slots 0..n-1, in order; staged ones outside that window."""
-    running = e.scheduler.running
-    assert [r.slot for r in running] == list(range(len(running)))
-    assert e.runner.pool.num_active == len(running)
-    assert all(r.slot >= e.runner.pool.num_decode_slots for r in e.scheduler.staged)
+def check_pool(e: LLMEngine) -> None:
+    """Every block is either free or held by exactly one request, which holds just enough
+    blocks for its tokens: memory follows real lengths."""
+    pool = e.runner.pool
+    holding = e.scheduler.running + list(e.scheduler.staged)
+    held = [b for r in holding for b in r.blocks]
+    assert len(held) == len(set(held))
+    assert sorted(held + pool.free_blocks) == list(range(pool.num_blocks))
+    for r in holding:
+        assert len(r.blocks) == pool.blocks_for(r.num_tokens - 1) or \
+            len(r.blocks) == pool.blocks_for(r.num_tokens)
 
 
 def test_fused_greedy_equals_one_at_a_time_generate(tiny):
@@ -49,7 +54,7 @@ def test_fused_greedy_equals_one_at_a_time_generate(tiny):
     batch_sizes = []
     while e.has_unfinished:
         e.step()
-        check_window(e)
+        check_pool(e)
         batch_sizes.append(len(e.scheduler.running))
     assert [r.output_ids for r in requests] == reference
     assert all(r.finish_reason is FinishReason.LENGTH for r in requests)
@@ -88,7 +93,7 @@ def test_requests_arriving_mid_run_join_the_next_decode_step(tiny):
     assert len({r.num_tokens for r in e.scheduler.running}) > 1
     while e.has_unfinished:
         e.step()
-        check_window(e)
+        check_pool(e)
     assert late.output_ids == reference[4]
     for i in range(4):
         assert requests[i].output_ids == reference_generate(model, prompts[i], 48, NO_EOS)
@@ -146,7 +151,7 @@ def test_stop_string_cuts_the_text(tiny):
 def test_prompt_that_cannot_fit_is_refused_with_the_reason(tiny):
     model, *_ = tiny
     e = engine(model, max_model_len=32)
-    with pytest.raises(ValueError, match="exceeds the KV slot length 32"):
+    with pytest.raises(ValueError, match="exceeds the context length of 32 tokens"):
         e.add_request(0, list(range(3, 30)), SamplingParams(10))
     with pytest.raises(ValueError, match="no tokens"):
         e.add_request(1, [], SamplingParams(10))

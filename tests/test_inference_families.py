@@ -71,12 +71,14 @@ def prompts(seed=1):
 
 @torch.inference_mode()
 def full_forward_greedy(model, prompt, max_new_tokens):
-    """Greedy decoding by re-running the whole sequence each step, with no cache at all."""
-    sequence = list(prompt)
+    """Greedy decoding by re-running the whole sequence each step, with no cache at all;
+    returns the tokens and their log-probabilities."""
+    sequence, logprobs = list(prompt), []
     for _ in range(max_new_tokens):
         logits = model(input_ids=torch.tensor([sequence]), use_cache=False).logits
         sequence.append(int(logits[0, -1].argmax()))
-    return sequence[len(prompt):]
+        logprobs.append(float(logits[0, -1].float().log_softmax(-1)[sequence[-1]]))
+    return sequence[len(prompt):], logprobs
 
 
 @torch.inference_mode()
@@ -96,9 +98,11 @@ def test_fused_generation_and_scores_equal_a_full_forward(name):
     model = build(name)
     engine = LLMEngine(model, max_num_seqs=3, max_model_len=64, eos_token_ids=[NO_EOS])
     inputs = prompts()
-    requests = engine.generate(inputs, [SamplingParams(n) for n in OUTPUT_LENGTHS])
+    requests = engine.generate(inputs, [SamplingParams(n, logprobs=0) for n in OUTPUT_LENGTHS])
     expected = [full_forward_greedy(model, p, n) for p, n in zip(inputs, OUTPUT_LENGTHS)]
-    assert [r.output_ids for r in requests] == expected
+    assert [r.output_ids for r in requests] == [tokens for tokens, _ in expected]
+    for request, (_, logprobs) in zip(requests, expected):      # the model's own head path
+        assert request.token_logprobs == pytest.approx(logprobs, abs=1e-4, rel=0)
     pairs = [(p, r.output_ids) for p, r in zip(inputs, requests)]
     scores = completion_logprobs(model, pairs)
     assert scores == pytest.approx([full_forward_logprob(model, p, c) for p, c in pairs],

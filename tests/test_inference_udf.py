@@ -179,3 +179,33 @@ def test_per_row_sampling_overrides(spark, checkpoint):
     ids = PromptEncoder(tokenizer, chat_template=True).encode("spark task", MAX_LEN)
     greedy = LLMEngine(direct_model, tokenizer, max_model_len=MAX_LEN).generate([ids], SamplingParams(12))[0]
     assert out[0].text == tokenizer.decode(greedy.output_ids, skip_special_tokens=True)
+
+
+def test_logprobs_n_and_messages_only_when_asked(spark, checkpoint):
+    texts = corpus(6, seed=11)
+    messages = [[{"role": "user", "content": t}] for t in texts]
+    df = spark.createDataFrame(list(zip(range(6), texts, messages)),
+                               "id int, prompt string, messages array<struct<role string, content string>>")
+    common = dict(max_new_tokens=6, max_model_len=MAX_LEN, chat_template=True, num_threads=1)
+    plain = df.select("id", generate_udf(checkpoint, **common)("prompt").alias("o"))
+    assert plain.schema["o"].dataType.fieldNames() == [
+        "text", "finish_reason", "prompt_tokens", "completion_tokens", "error"]
+    rows = df.select("id", generate_udf(checkpoint, logprobs=2, **common)("prompt").alias("o"),
+                     generate_udf(checkpoint, **common)("messages").alias("m")) \
+        .orderBy("id").collect()
+    for row in rows:
+        out = row.o
+        assert out.text == row.m.text                      # a messages column, same chat
+        assert len(out.token_logprobs) == len(out.top_logprobs) == out.completion_tokens
+        for chosen, top in zip(out.token_logprobs, out.top_logprobs):
+            assert len(top) == 2 and top[0].logprob >= top[1].logprob
+            assert top[0].logprob == pytest.approx(chosen)  # greedy takes the likeliest token
+    sampled = dict(common, temperature=1.0, seed=5)
+    many = df.select("id", generate_udf(checkpoint, n=3, **sampled)("prompt").alias("o"),
+                     generate_udf(checkpoint, **sampled)("prompt").alias("one")) \
+        .orderBy("id").collect()
+    assert many[0].o.__fields__ == ["choices", "prompt_tokens", "error"]
+    for row in many:
+        assert len(row.o.choices) == 3
+        assert row.o.choices[0].text == row.one.text       # answer 0 uses the row's own seed
+    assert any(len({c.text for c in row.o.choices}) > 1 for row in many)

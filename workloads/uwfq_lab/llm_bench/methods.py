@@ -5,7 +5,7 @@
   run to the chunk's longest limit (what ``predict_batch_udf`` does).
 - ``hf_continuous``: transformers' own continuous batching (``init_continuous_batching``,
   per-request ``max_new_tokens``), at most ``max_in_flight`` requests per batch.
-- ``ours``: ``LLMEngine`` (temporal fusion over a KV slot pool), ``max_in_flight`` slots.
+- ``ours``: ``LLMEngine`` (temporal fusion over a KV block pool), ``max_in_flight`` at once.
 
 Offline: all requests at once, tokens/s. Online: Poisson arrivals, latency = finish - arrival.
 Every method's outputs are compared token for token with ``sequential``.
@@ -47,6 +47,47 @@ def make_workload(vocab_size: int, requests: int, prompt_range=(4, 96), limit_ra
     return Workload(prompts, limits, arrivals, eos_token_id, pad_token_id)
 
 
+TOPICS = ("the moon", "bread", "a river", "Spark", "the ocean", "chess", "tea", "a library",
+          "winter", "bees", "a bridge", "music", "rain", "a map", "trains", "salt")
+ASKS = ("What is {}? Answer in one sentence.", "Give three facts about {}.",
+        "Write a short poem about {}.", "Explain {} to a child, step by step, in detail.")
+
+
+def make_chat_workload(tokenizer, requests: int, limit_range=(16, 256), mean_gap_s: float = 0.015,
+                       seed: int = 0) -> Workload:
+    """Chat prompts through the tokenizer's own template; output limits mixed, so that some
+    answers end at end-of-turn and some at their limit."""
+    rng = random.Random(seed)
+    texts = [ask.format(topic) for topic in TOPICS for ask in ASKS]
+    rng.shuffle(texts)
+    prompts = []
+    for i in range(requests):
+        ids = tokenizer.apply_chat_template([{"role": "user", "content": texts[i % len(texts)]}],
+                                            add_generation_prompt=True, tokenize=True)
+        prompts.append(list(ids["input_ids"] if hasattr(ids, "keys") else ids))
+    limits = [rng.randint(*limit_range) for _ in range(requests)]
+    arrivals, now = [], 0.0
+    for _ in range(requests):
+        now += rng.expovariate(1.0 / mean_gap_s)
+        arrivals.append(now)
+    eos = tokenizer.convert_tokens_to_ids("<|im_end|>") if "<|im_end|>" in tokenizer.get_vocab() \
+        else tokenizer.eos_token_id
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
+    return Workload(prompts, limits, arrivals, eos, pad)
+
+
+def padding_free_bound(outputs: list[list[int]], chunk: int) -> float:
+    """Static batching's row-steps over the useful ones: each chunk of ``chunk`` requests runs
+    as many steps as its longest output, so this is the most a padding-free method can gain over
+    static batching at equal cost per row-step."""
+    row_steps = useful = 0
+    for start in range(0, len(outputs), chunk):
+        lengths = [len(o) for o in outputs[start:start + chunk]]
+        row_steps += len(lengths) * max(lengths)
+        useful += sum(lengths)
+    return row_steps / useful
+
+
 # --- the four methods: each serves requests given as (index, arrival) and reports finish times
 
 def run_sequential(model, work: Workload, order, clock):
@@ -82,7 +123,8 @@ def run_hf_continuous(model, work: Workload, order, clock, max_in_flight: int):
     generation = GenerationConfig(do_sample=False, max_new_tokens=max(work.limits),
                                   eos_token_id=work.eos_token_id, pad_token_id=work.pad_token_id)
     # On CPU it cannot size its paged cache from free GPU memory: give the sizes.
-    cb = ContinuousBatchingConfig(num_blocks=max_in_flight * 4, page_size=64,
+    longest = max(len(p) for p in work.prompts) + max(work.limits)
+    cb = ContinuousBatchingConfig(num_blocks=max_in_flight * (-(-longest // 64)) + 4, page_size=64,
                                   max_requests_per_batch=max_in_flight, max_batch_tokens=2048)
     manager = model.init_continuous_batching(generation_config=generation,
                                              continuous_batching_config=cb)

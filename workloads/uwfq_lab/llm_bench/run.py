@@ -18,14 +18,23 @@ from uwfq_lab.provenance import cpu_model, git_commit
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--model", help="checkpoint folder; default: a tiny random Llama built here")
+    parser.add_argument("--model", default="smollm2",
+                        help="smollm2 (SmolLM2-135M-Instruct, built once into .uwfq-cache/ by "
+                             "inference_udf.smollm2), tiny (a tiny random model built here: fast), "
+                             "or a checkpoint folder")
     parser.add_argument("--tiny-kind", default="llama", choices=["llama", "gpt2"],
-                        help="tiny model to build when --model is not given")
-    parser.add_argument("--requests", type=int, default=256)
+                        help="tiny model to build with --model tiny")
+    parser.add_argument("--requests", type=int, default=64)
+    parser.add_argument("--limits", default="16,256",
+                        help="output limits drawn uniformly from LOW,HIGH per request")
+    parser.add_argument("--kv-slots", type=int, default=4,
+                        help="KV comparison: bytes of this many max_model_len slots (0: skip)")
+    parser.add_argument("--kv-limit", type=int, default=256,
+                        help="KV comparison: max_new_tokens of every request")
     parser.add_argument("--max-in-flight", type=int, default=16,
                         help="slots (ours), requests per batch (transformers CB), chunk (static)")
     parser.add_argument("--mean-gap-ms", type=float, default=15.0, help="Poisson arrivals (online)")
-    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
+    parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="auto")
     parser.add_argument("--methods", default="sequential,static,hf_continuous,ours")
@@ -36,6 +45,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--sequential-rounds", type=int, default=1,
                         help="rounds that include the slow one-at-a-time reference (at least 1: "
                              "its outputs are what every method is checked against)")
+    parser.add_argument("--no-online", dest="online", action="store_false",
+                        help="skip the Poisson-arrival runs (latency columns then come from the "
+                             "offline runs)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="benchmarks/results/bench_llm",
                         help="results path without extension (.json and .md are written)")
@@ -44,8 +56,10 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     import torch
 
+    from uwfq_lab.llm_bench import kv_compare
     from inference_udf.device import resolve_dtype
-    from uwfq_lab.llm_bench.methods import METHODS, make_workload, run_method
+    from uwfq_lab.llm_bench.methods import (METHODS, make_chat_workload, make_workload,
+                                            padding_free_bound, run_method)
 
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -59,11 +73,19 @@ def run(args) -> int:
         return 2
     load_before = _load_average()
     with tempfile.TemporaryDirectory() as scratch:
-        path = args.model or _tiny(scratch, args.tiny_kind)
+        path = _model_path(args, scratch)
         model, vocab, eos, pad = _load(path, device, dtype)
-        work = make_workload(vocab, args.requests, mean_gap_s=args.mean_gap_ms / 1000,
-                             eos_token_id=eos, pad_token_id=pad, seed=args.seed)
-        warm = make_workload(vocab, 4, eos_token_id=eos, pad_token_id=pad, seed=args.seed + 1)
+        limits = tuple(int(x) for x in args.limits.split(","))
+        tokenizer = _tokenizer(path)
+        if getattr(tokenizer, "chat_template", None) and args.model != "tiny":
+            work = make_chat_workload(tokenizer, args.requests, limits,
+                                      mean_gap_s=args.mean_gap_ms / 1000, seed=args.seed)
+            warm = make_chat_workload(tokenizer, 4, (4, 8), seed=args.seed + 1)
+        else:
+            work = make_workload(vocab, args.requests, limit_range=limits,
+                                 mean_gap_s=args.mean_gap_ms / 1000,
+                                 eos_token_id=eos, pad_token_id=pad, seed=args.seed)
+            warm = make_workload(vocab, 4, eos_token_id=eos, pad_token_id=pad, seed=args.seed + 1)
         others = [m for m in methods if m != "sequential"]
         # transformers' CB switches the model's attention implementation: it gets its own copy.
         models = {m: (_load(path, device, dtype)[0] if m == "hf_continuous" else model)
@@ -86,7 +108,8 @@ def run(args) -> int:
                 reference = reference or offline[method]["outputs"]
             measured = {}
             for method in order:
-                online = run_method(method, models[method], work, True, args.max_in_flight)
+                online = run_method(method, models[method], work, True, args.max_in_flight) \
+                    if args.online else offline[method]
                 measured[method] = _figures(offline[method], online, reference)
             rounds.append(measured)
             round_loads.append(_load_average())
@@ -94,8 +117,18 @@ def run(args) -> int:
                 f"{m} {f['tokens_per_s']:.0f} tok/s ({f['tokens_per_cpu_s']:.0f}/CPU-s)"
                 for m, f in measured.items()), flush=True)
         rows = [_summary(m, [r[m] for r in rounds if m in r]) for m in methods]
+        order = list(range(len(work.prompts)))
+        bound = padding_free_bound([reference[i] for i in order], args.max_in_flight)
+        kv_rows = []
+        if args.kv_slots:
+            max_len = max(len(p) for p in work.prompts) + args.kv_limit
+            kv_rows = kv_compare.compare(model, work.prompts, args.kv_limit, max_len,
+                                         args.kv_slots, work.eos_token_id)
     result = {"config": {k: v for k, v in vars(args).items() if k not in ("run", "command")},
-              "model": args.model or f"tiny random {args.tiny_kind} (inference_udf.tiny)",
+              "model": path if args.model not in ("tiny", "smollm2") else (
+                  "SmolLM2-135M-Instruct (inference_udf.smollm2)" if args.model == "smollm2"
+                  else f"tiny random {args.tiny_kind} (inference_udf.tiny)"),
+              "padding_free_bound": bound, "kv_comparison": kv_rows,
               "machine": {**_machine(), "load_average_1m": [load_before, _load_average()]},
               "git": _git(), "rows": rows, "rounds": rounds, "round_load_average_1m": round_loads,
               "ratios": _ratios(rows, rounds),
@@ -104,6 +137,10 @@ def run(args) -> int:
     print(table)
     for name, value in result["ratios"].items():
         print(f"{name}: {_ratio_text(value)}")
+    print(f"padding-free bound over static (static row-steps / useful row-steps): {bound:.2f}")
+    if kv_rows:
+        table += "\n\n" + kv_compare.table(kv_rows)
+        print(kv_compare.table(kv_rows))
     _write(Path(args.out), result, table)
     return 0
 
@@ -130,6 +167,22 @@ def _summary(method: str, measured: list[dict]) -> dict:
     row["exact"] = min(m["exact"] for m in measured)
     row["exact_online"] = min(m["exact_online"] for m in measured)
     return row
+
+
+def _model_path(args, scratch: str) -> str:
+    if args.model == "tiny":
+        return _tiny(scratch, args.tiny_kind)
+    if args.model == "smollm2":
+        from inference_udf.smollm2 import smollm2_checkpoint
+
+        return str(smollm2_checkpoint())
+    return args.model
+
+
+def _tokenizer(path):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path)
 
 
 def _tiny(folder: str, kind: str) -> str:
@@ -220,13 +273,16 @@ def _write(base: Path, result: dict, table: str) -> None:
     base.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     config = result["config"]
     lines = [f"# LLM batching benchmark ({result['when']})", "",
-             f"Model: {result['model']}. {config['requests']} requests, max in flight "
+             f"Model: {result['model']}. {config['requests']} requests, output limits "
+             f"{config['limits']}, max in flight "
              f"{config['max_in_flight']}, Poisson mean gap {config['mean_gap_ms']} ms, "
              f"{config['threads']} torch thread(s), device {config['device']}.", "",
              f"Machine: {result['machine']}", "",
              f"Commit: {result['git']['commit']}{' (dirty)' if result['git']['dirty'] else ''}",
              "", table, ""]
     lines += [f"- {name}: {_ratio_text(value)}" for name, value in result["ratios"].items()]
+    lines += [f"- padding-free bound over static (static row-steps / useful row-steps): "
+              f"{result['padding_free_bound']:.2f}"]
     lines += ["", "Every round (offline tokens/s, then tokens per CPU-second):", ""]
     for index, (measured, load) in enumerate(zip(result["rounds"],
                                                  result["round_load_average_1m"]), 1):
