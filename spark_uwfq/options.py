@@ -65,6 +65,13 @@ def _non_empty(value: Any) -> str:
     return value.strip()
 
 
+def _non_spark(value: Any) -> str:
+    text = str(value).strip()
+    if text.startswith("spark"):
+        raise ValueError  # clients can set spark* properties through session confs
+    return text
+
+
 def _bool(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
@@ -247,6 +254,26 @@ OPTIONS: tuple[Option, ...] = (
     Option("partitioner_max_tasks", "spark.uwfq.partitioner.maxTasks", 1000,
            "a positive integer", _positive_int,
            "Most tasks the partitioner gives one stage (at least the cores, at most this)."),
+    Option("testing", "spark.uwfq.testing.enabled", False, "true or false", _bool,
+           "Test hooks of the facade (injectPolicyFailure); never in production."),
+    Option("trusted_user_property", "spark.uwfq.identity.trustedUserProperty", "",
+           "a job property name that does not start with 'spark'", _non_spark,
+           "A job property a trusted gateway sets for the user (Kyuubi: kyuubi.session.user)."),
+    Option("connect_auth", "spark.uwfq.connect.auth", "tokens", "tokens or proxy",
+           _choice(("tokens", "proxy")),
+           "Spark Connect authentication (AuthInterceptor): per-user tokens or a trusted proxy."),
+    Option("connect_tokens_file", "spark.uwfq.connect.tokensFile", "", "a file path", _path,
+           "Properties file of principal = token lines, re-read when it changes."),
+    Option("connect_proxy_header", "spark.uwfq.connect.proxyHeader", "x-forwarded-user",
+           "a header name", _non_empty, "Header in which the authenticating proxy names the user."),
+    Option("connect_trusted_proxies", "spark.uwfq.connect.trustedProxies", "",
+           "comma-separated addresses", str, "Addresses of the authenticating proxy."),
+    Option("connect_max_users_per_principal", "spark.uwfq.connect.maxUsersPerPrincipal", 4,
+           "a positive integer", _positive_int,
+           "Sub-user ids (principal+name) one authenticated principal may use."),
+    Option("connect_proxy_users", "spark.uwfq.connect.proxyUsers", "",
+           "comma-separated user names", str,
+           "Principals allowed to charge a query to another user (uwfq.user under Connect)."),
 )
 
 BY_NAME = {o.name: o for o in OPTIONS}

@@ -52,7 +52,7 @@ def decisions(spark: Any, clear: bool = False) -> pd.DataFrame:
     uwfq = facade(spark)
     text = uwfq.partitionDecisions()
     if clear:
-        uwfq.clearPartitionDecisions()
+        uwfq.clearPartitionDecisions(spark.sparkContext._jsc.sc())
     frame = pd.read_csv(io.StringIO(text), sep="\t", dtype=str, keep_default_na=False)
     for column in _INT_COLUMNS:
         frame[column] = frame[column].astype("int64")

@@ -23,7 +23,12 @@ os.environ.setdefault("PYSPARK_SUBMIT_ARGS",
 
 @pytest.fixture(scope="module")
 def spark():
-    """local[2] with the plugin and default options, shared by the tests of one module."""
-    session = local_session("local[2]", app_name="uwfq-tests")
+    """local[2] with the plugin and default options, shared by the tests of one module.
+
+    The facade's test hook (injectPolicyFailure) works only in applications started with
+    spark.uwfq.testing.enabled.
+    """
+    session = local_session("local[2]", app_name="uwfq-tests",
+                            conf={"spark.uwfq.testing.enabled": "true"})
     yield session
     session.stop()

@@ -219,16 +219,48 @@ def test_identity_rules(jvm):
           "_Operation_3c1a2b5e-0000-4000-8000-222222222222")
     client = "SparkConnect_SessionTag_User_mallory_Session_x_Tag_mine"
     assert of() == ("anon", "spark-job-7", None, -1)
-    assert of(spark__job__tags=f"{client},{op}")[0] == "carol"
-    assert of(spark__job__tags=client)[0] == "anon"  # a client's own tag never names the user
+    # A tag is a spark* property that a client can set: it never names the user, unless it names
+    # a live execution of the Connect server (tests/test_connect.py).
+    assert of(spark__job__tags=f"{client},{op}")[0] == "anon"
+    assert of(spark__job__tags=f"{client},{op}")[1] == f"tag:anon/{op}"
     assert of(uwfq__user="alice", spark__job__tags=op)[0] == "alice"
     assert of(uwfq__jobId="j1", spark__jobGroup__id="g")[1] == "j1"
-    assert of(spark__jobGroup__id="g", spark__sql__execution__root__id="4")[1] == "group:g"
+    # Logical jobs named by a group, tag or SQL execution are per user: they never merge.
+    assert of(spark__jobGroup__id="g", spark__sql__execution__root__id="4")[1] == "group:anon/g"
+    assert of(uwfq__user="bob", spark__jobGroup__id="g")[1] == "group:bob/g"
     assert of(spark__sql__execution__root__id="4", spark__sql__execution__id="9",
-              spark__job__tags="spark-session-abc-execution-root-id-4")[1] == "sql:4"
+              spark__job__tags="spark-session-abc-execution-root-id-4")[1] == "sql:anon/4"
     assert of(spark__job__description="daily")[2] == "desc:daily"
     assert of(uwfq__jobKey="etl", uwfq__costHintMs="2500.0")[2:] == ("etl", 2500)
     assert of(uwfq__costHintMs="soon")[3] == -1
+    # The plugin's session channel: bounded, a bad value is no value.
+    channel = dict(spark__uwfq__session__jobId="run-1", spark__uwfq__session__jobKey="nightly",
+                   spark__uwfq__session__costHintMs="60000")
+    assert of(**channel)[1:] == ("session:anon/run-1", "nightly", 60000)
+    assert of(spark__uwfq__session__jobKey="k" * 201)[2] is None
+    assert of(spark__uwfq__session__costHintMs="inf")[3] == -1
+    assert of(spark__uwfq__session__costHintMs="-5")[3] == -1
+    # Only a listed proxy user may name another user; without a server record nobody is one.
+    assert of(spark__uwfq__session__user="alice")[0] == "anon"
+    # A Connect server's description is the same for every query of a session: not a key.
+    assert of(spark__job__description='Spark Connect - session_id: "x"')[2] is None
+
+
+def test_trusted_gateway_property_names_the_user(jvm):
+    rules = jvm.dev.uwfq.identity.IdentityRules
+    before = rules.current()
+    record = jvm.dev.uwfq.identity.ServerRecord.NONE
+    p = jvm.java.util.Properties()
+    p.setProperty("kyuubi.session.user", "dora")
+    assert jvm.dev.uwfq.identity.Identity.of(p, 1, "anon").user() == "anon"  # off by default
+    rules.install(jvm.dev.uwfq.identity.IdentityRules(
+        record, "kyuubi.session.user", jvm.java.util.HashSet()))
+    try:
+        assert jvm.dev.uwfq.identity.Identity.of(p, 1, "anon").user() == "dora"
+        p.setProperty("uwfq.user", "erin")  # the in-process API still comes first
+        assert jvm.dev.uwfq.identity.Identity.of(p, 1, "anon").user() == "erin"
+    finally:
+        rules.install(before)
 
 
 def test_weights_parse_leniently_and_file_reloads(jvm, tmp_path):

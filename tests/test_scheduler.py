@@ -84,13 +84,13 @@ def test_b_weighted_users_get_two_to_one_core_time(spark):
 
 
 def test_e_a_failing_policy_falls_back_to_fifo(spark):
-    jvm = spark.sparkContext._jvm
+    jvm, sc = spark.sparkContext._jvm, spark.sparkContext._jsc.sc()
     before = uwfq.status(spark).policy_failures
-    jvm.dev.uwfq.Uwfq.injectPolicyFailure(True)
+    jvm.dev.uwfq.Uwfq.injectPolicyFailure(sc, True)
     try:
         events, ids, floods = flood_then_short(spark, "flooder", "quick")
     finally:
-        jvm.dev.uwfq.Uwfq.injectPolicyFailure(False)
+        jvm.dev.uwfq.Uwfq.injectPolicyFailure(sc, False)
     assert uwfq.status(spark).policy_failures > before
     # FIFO by Spark job: every queued flood task launches before the short job's first task.
     starts = task_starts(events)

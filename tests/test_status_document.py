@@ -16,7 +16,8 @@ from spark_uwfq.session import local_session
 @pytest.fixture(scope="module")
 def spark():
     session = local_session("local[2]", app_name="uwfq-status-tests", job_linger_ms=60_000,
-                            metrics_max_users=7)
+                            metrics_max_users=7,
+                            conf={"spark.uwfq.testing.enabled": "true"})  # the failure hook
     yield session
     session.stop()
 
@@ -56,11 +57,11 @@ def test_a_waiting_job_shows_its_wait_and_the_running_users_share(spark):
 def test_fallback_rounds_settings_and_partitioner_are_in_the_document(spark):
     before = doc(spark)
     facade = spark.sparkContext._jvm.dev.uwfq.Uwfq
-    facade.injectPolicyFailure(True)
+    facade.injectPolicyFailure(spark.sparkContext._jsc.sc(), True)
     try:
         run_job(spark, "carol", [0.05, 0.05])
     finally:
-        facade.injectPolicyFailure(False)
+        facade.injectPolicyFailure(spark.sparkContext._jsc.sc(), False)
     after = doc(spark)
     assert after["fallback_rounds"] > before["fallback_rounds"]
     assert after["policy_failures"] > before["policy_failures"]

@@ -71,11 +71,34 @@ public final class Settings {
   public static final Setting MIN_SHARES = Setting.string("spark.uwfq.minShares", "",
       "Per-user minimum shares, alice:0.25,bob:2.");
 
+  public static final Setting TESTING_ENABLED = Setting.flag("spark.uwfq.testing.enabled", false,
+      "Test hooks of the facade (injectPolicyFailure); never in production.");
+  public static final Setting TRUSTED_USER_PROPERTY = Setting.string(
+      "spark.uwfq.identity.trustedUserProperty", "",
+      "A job property a gateway sets for the user (kyuubi.session.user); never a spark* name.");
+  public static final Setting CONNECT_AUTH = Setting.choice("spark.uwfq.connect.auth", "tokens",
+      List.of("tokens", "proxy"), "Connect authentication: per-user tokens or a trusted proxy.");
+  public static final Setting CONNECT_TOKENS_FILE = Setting.string(
+      "spark.uwfq.connect.tokensFile", "", "Properties file of principal = token lines.");
+  public static final Setting CONNECT_PROXY_HEADER = Setting.string(
+      "spark.uwfq.connect.proxyHeader", "x-forwarded-user",
+      "Header in which the authenticating proxy names the user.");
+  public static final Setting CONNECT_TRUSTED_PROXIES = Setting.string(
+      "spark.uwfq.connect.trustedProxies", "", "Addresses of the authenticating proxy.");
+  public static final Setting CONNECT_MAX_USERS_PER_PRINCIPAL = Setting.integer(
+      "spark.uwfq.connect.maxUsersPerPrincipal", 4, 1, 1000,
+      "Sub-user ids (principal+name) one principal may use.");
+  public static final Setting CONNECT_PROXY_USERS = Setting.string(
+      "spark.uwfq.connect.proxyUsers", "",
+      "Principals allowed to charge a query to another user (spark.uwfq.session.user).");
+
   public static final List<Setting> ALL = List.of(POLICY, DEFAULT_USER, WEIGHTS, WEIGHTS_FILE,
       DEFAULT_COST_MS, GRACE_MS, JOB_LINGER_MS, EVENTS_CAPACITY, OBSERVE_INTERVAL_MS,
       METRICS_MAX_USERS, METRICS_SMALL_JOB_MS, PARTITIONER_ENABLED, PARTITIONER_TARGET_TASK_MS,
       PARTITIONER_MAX_TASKS, PREEMPTION_ENABLED, PREEMPTION_WAIT_MS, PREEMPTION_SHARE_FRACTION,
-      PREEMPTION_CHECK_INTERVAL_MS, MAX_SHARE, MAX_SHARES, MIN_SHARE, MIN_SHARES);
+      PREEMPTION_CHECK_INTERVAL_MS, MAX_SHARE, MAX_SHARES, MIN_SHARE, MIN_SHARES, TESTING_ENABLED, TRUSTED_USER_PROPERTY,
+      CONNECT_AUTH, CONNECT_TOKENS_FILE, CONNECT_PROXY_HEADER, CONNECT_TRUSTED_PROXIES,
+      CONNECT_MAX_USERS_PER_PRINCIPAL, CONNECT_PROXY_USERS);
 
   /** The registry as JSON: [{key, kind, default, min, max, choices, doc}] (for Python's tests). */
   public static String tableJson() {

@@ -5,12 +5,20 @@ import dev.uwfq.spark.SchedulerHook;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
+import org.apache.spark.SparkContext;
 
-/** Static facade that Python reaches through py4j ({@code spark._jvm.dev.uwfq.Uwfq}). */
+/**
+ * Static facade that Python reaches through py4j ({@code spark._jvm.dev.uwfq.Uwfq}).
+ *
+ * <p>SQL can call public static methods whose arguments are literals ({@code java_method},
+ * {@code reflect}), so every method here that changes state takes the SparkContext, which SQL
+ * cannot pass; the test hook also needs {@code spark.uwfq.testing.enabled} set at start-up.
+ */
 public final class Uwfq {
   private static final Properties BUILD = loadBuildInfo();
   private static volatile String failure = null;
   private static volatile EventRecorder events = null;
+  private static volatile SparkContext testingContext = null;
 
   private Uwfq() {}
 
@@ -51,8 +59,12 @@ public final class Uwfq {
    * For tests only: while {@code on}, every call into the policy throws, so that tests can
    * check the FIFO fallback on a real scheduler. Never use it in production.
    */
-  public static void injectPolicyFailure(boolean on) {
-    SchedulerHook.injectPolicyFailure(on);
+  public static void injectPolicyFailure(SparkContext sc, boolean on) {
+    if (sc == null || sc != testingContext) {
+      throw new IllegalStateException("injectPolicyFailure is a test hook: start the application "
+          + "with spark.uwfq.testing.enabled=true to use it");
+    }
+    SchedulerHook.injectPolicyFailure(sc, on);
   }
 
   /** The event recorder of this application, or null when spark.uwfq.events.capacity is 0. */
@@ -65,13 +77,17 @@ public final class Uwfq {
     return dev.uwfq.partition.DecisionLog.asTsv();
   }
 
-  /** Forget the partitioner's decisions so far. */
-  public static void clearPartitionDecisions() {
-    dev.uwfq.partition.DecisionLog.clear();
+  /** Forget the partitioner's decisions so far (of the application {@code sc}). */
+  public static void clearPartitionDecisions(SparkContext sc) {
+    dev.uwfq.partition.DecisionLog.clear(sc);
   }
 
   static void setEventRecorder(EventRecorder recorder) {
     events = recorder;
+  }
+
+  static void setTesting(SparkContext sc, boolean enabled) {
+    testingContext = enabled ? sc : null;
   }
 
   static void markFailed(Throwable t) {

@@ -32,6 +32,8 @@ public final class UwfqDriverPlugin implements DriverPlugin {
   public void registerMetrics(String appId, PluginContext ctx) {
     UwfqConf conf = new UwfqConf(sc.conf());
     StatusDocument.setSettings(effective(conf));
+    dev.uwfq.identity.IdentitySettings.install(conf);
+    Uwfq.setTesting(sc, conf.flag(Settings.TESTING_ENABLED));
     long capacity = conf.integer(Settings.EVENTS_CAPACITY);
     if (capacity > 0) {
       EventRecorder recorder = new EventRecorder(
@@ -91,7 +93,7 @@ public final class UwfqDriverPlugin implements DriverPlugin {
     } catch (RuntimeException e) {
       LOG.debug("spark-uwfq: the UI was already gone", e);
     }
-    SchedulerHook.uninstall();
+    SchedulerHook.uninstall(sc);
     Uwfq.setEventRecorder(null);
   }
 }

@@ -4,17 +4,23 @@ import java.util.Properties;
 
 /**
  * Who a Spark job belongs to, from its local properties: the one implementation of identity,
- * used by the scheduler and the event recorder alike.
+ * used by the scheduler and the event recorder alike. Only sources a remote client cannot write
+ * are believed (see docs/ARCHITECTURE.md, "Trust model").
  *
- * <p>User: the {@code uwfq.user} property (set by the Python API), else the authenticated user
- * of a Spark Connect operation, read from the server's own job tag
- * ({@code SparkConnect_OperationTag_User_<user>_Session_<uuid>_Operation_<uuid>}; client tags
- * are wrapped by the server as {@code SparkConnect_SessionTag_...} and are never read), else
- * the configured default user.
+ * <p>User: the {@code uwfq.user} property (set by in-process code through the Python API; Spark
+ * never copies a session conf into it), else the Spark Connect server's own record of the
+ * operation ({@link ServerRecord}; the session channel's user, for a listed proxy user, may name
+ * another), else the deployment's trusted gateway property, else the default user. Job tags and
+ * other {@code spark*} properties are never read for the user: a client can overwrite them.
  *
- * <p>Logical job: {@code uwfq.jobId} (a {@code uwfq.job} block), else the job group, else the
- * Connect operation or first job tag, else the root SQL execution id (so the several Spark jobs
- * AQE runs for one query are one logical job), else the Spark job itself.
+ * <p>Logical job: {@code uwfq.jobId}, else the session channel's job id, the job group, a job tag
+ * or the root SQL execution, each qualified by the user (two users' groups never merge; a user
+ * name holds a "/" only as an authenticated principal's sub-user, so a qualified id cannot stand
+ * for another principal's), else the Spark job itself.
+ *
+ * <p>Key: {@code uwfq.jobKey}, else the session channel's key, else the job description (not a
+ * Connect server's, which is the same for every query of a session), else the shape of the
+ * query's plan ({@link PlanShapes}), else the call site.
  */
 public record Identity(String user, String logicalJob, String jobKey, long costHintMs) {
   public static final String USER = "uwfq.user";
@@ -28,72 +34,85 @@ public record Identity(String user, String logicalJob, String jobKey, long costH
   static final String DESCRIPTION = "spark.job.description";
   static final String CALL_SITE = "callSite.short";
   static final String SQL_SESSION_TAG_PREFIX = "spark-session-";
-  static final String CONNECT_OPERATION_PREFIX = "SparkConnect_OperationTag_User_";
+  static final String CONNECT_PREFIX = "Spark Connect - ";
+  static final String CONNECT_OPERATION_TAG = "SparkConnect_OperationTag_";
 
   public static Identity of(Properties props, int sparkJobId, String defaultUser) {
     if (props == null) {
       return new Identity(defaultUser, "spark-job-" + sparkJobId, null, -1);
     }
-    String connectTag = connectOperationTag(props.getProperty(JOB_TAGS));
-    String user = nonBlank(props.getProperty(USER));
-    if (user == null && connectTag != null) {
-      user = connectUser(connectTag);
-    }
-    if (user == null) {
-      user = defaultUser;
-    }
+    IdentityRules rules = IdentityRules.current();
+    String user = user(props, rules, defaultUser);
     String job = nonBlank(props.getProperty(JOB_ID));
     if (job == null) {
-      job = prefixed("group:", props.getProperty(JOB_GROUP));
+      job = qualified("session:", user, SessionChannel.read(props, SessionChannel.JOB_ID));
     }
     if (job == null) {
-      job = prefixed("tag:", connectTag != null ? connectTag : firstTag(props.getProperty(JOB_TAGS)));
+      job = qualified("group:", user, props.getProperty(JOB_GROUP));
+    }
+    if (job == null) {
+      job = qualified("tag:", user, firstTag(props.getProperty(JOB_TAGS)));
     }
     if (job == null) {
       String sql = nonBlank(props.getProperty(SQL_ROOT_EXECUTION));
-      job = prefixed("sql:", sql != null ? sql : props.getProperty(SQL_EXECUTION));
+      job = qualified("sql:", user, sql != null ? sql : props.getProperty(SQL_EXECUTION));
     }
     if (job == null) {
       job = "spark-job-" + sparkJobId;
     }
+    return new Identity(user, job, key(props), hint(props));
+  }
+
+  private static String user(Properties props, IdentityRules rules, String defaultUser) {
+    String user = nonBlank(props.getProperty(USER));
+    if (user != null) {
+      return user;
+    }
+    user = rules.serverRecord().userOf(props);
+    if (user != null) {
+      String named = SessionChannel.read(props, SessionChannel.USER);
+      return named != null && rules.proxyUsers().contains(user) ? named : user;
+    }
+    if (rules.trustedUserProperty() != null) {
+      user = nonBlank(props.getProperty(rules.trustedUserProperty()));
+    }
+    return user != null ? user : defaultUser;
+  }
+
+  private static String key(Properties props) {
     String key = nonBlank(props.getProperty(JOB_KEY));
     if (key == null) {
-      key = prefixed("desc:", props.getProperty(DESCRIPTION));
+      key = SessionChannel.read(props, SessionChannel.JOB_KEY);
+    }
+    String description = nonBlank(props.getProperty(DESCRIPTION));
+    if (key == null && description != null && !description.startsWith(CONNECT_PREFIX)) {
+      key = "desc:" + description;
+    }
+    if (key == null) {
+      key = PlanShapes.of(props);
     }
     if (key == null) {
       key = prefixed("site:", props.getProperty(CALL_SITE));
     }
-    return new Identity(user, job, key, CostHint.parse(props.getProperty(COST_HINT_MS)));
+    return key;
   }
 
-  /** The user id inside a Connect operation tag, or null when it is not one. */
-  static String connectUser(String tag) {
-    if (tag == null || !tag.startsWith(CONNECT_OPERATION_PREFIX)) {
-      return null;
+  private static long hint(Properties props) {
+    String raw = props.getProperty(COST_HINT_MS);
+    if (raw == null || raw.isBlank()) {
+      raw = SessionChannel.read(props, SessionChannel.COST_HINT_MS);
     }
-    // Session and operation ids are UUIDs; the user id may itself contain "_Session_".
-    int session = tag.lastIndexOf("_Session_");
-    if (session < CONNECT_OPERATION_PREFIX.length() || !tag.contains("_Operation_")) {
-      return null;
-    }
-    return nonBlank(tag.substring(CONNECT_OPERATION_PREFIX.length(), session));
-  }
-
-  private static String connectOperationTag(String tags) {
-    if (tags == null) {
-      return null;
-    }
-    for (String tag : tags.split(",")) {
-      if (tag.startsWith(CONNECT_OPERATION_PREFIX)) {
-        return tag;
-      }
-    }
-    return null;
+    return CostHint.parse(raw);
   }
 
   private static String firstTag(String tags) {
     if (tags == null) {
       return null;
+    }
+    for (String tag : tags.split(",")) {
+      if (tag.trim().startsWith(CONNECT_OPERATION_TAG)) {
+        return tag.trim(); // one Connect operation, whatever the client tagged it with
+      }
     }
     for (String tag : tags.split(",")) {
       // Spark SQL tags every job of a query with its own session/execution tag: that is the
@@ -103,6 +122,11 @@ public record Identity(String user, String logicalJob, String jobKey, long costH
       }
     }
     return null;
+  }
+
+  private static String qualified(String prefix, String user, String value) {
+    String v = nonBlank(value);
+    return v == null ? null : prefix + user + "/" + v;
   }
 
   private static String prefixed(String prefix, String value) {

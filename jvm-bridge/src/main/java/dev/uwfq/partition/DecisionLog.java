@@ -70,7 +70,7 @@ public final class DecisionLog {
   }
 
   /** Forget everything (tests, and a fresh replay run). */
-  public static void clear() {
+  public static void clear(org.apache.spark.SparkContext sc) {
     synchronized (RECENT) {
       RECENT.clear();
       SEEN.clear();

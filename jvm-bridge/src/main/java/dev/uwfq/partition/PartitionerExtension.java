@@ -11,7 +11,9 @@ import scala.runtime.BoxedUnit;
  * Named in {@code spark.sql.extensions}. Adds the partitioner rule in both places a physical plan
  * can be shaped: AQE's query-stage preparation, and the columnar pass that also runs without AQE.
  * The rule notes each query's input bytes for the scheduler ({@link QueryInputBytes}) and
- * changes no plan unless {@code spark.uwfq.partitioner.enabled} is true.
+ * changes no plan unless {@code spark.uwfq.partitioner.enabled} is true. It also adds the check
+ * rule that stops remote SQL clients from setting scheduling properties
+ * ({@link dev.uwfq.connect.SetCommandGuard}).
  */
 public final class PartitionerExtension extends AbstractFunction1<SparkSessionExtensions, BoxedUnit> {
   @Override
@@ -32,6 +34,13 @@ public final class PartitionerExtension extends AbstractFunction1<SparkSessionEx
             return rule;
           }
         };
+      }
+    });
+    extensions.injectCheckRule(new AbstractFunction1<>() {
+      @Override
+      public scala.Function1<org.apache.spark.sql.catalyst.plans.logical.LogicalPlan, BoxedUnit>
+          apply(org.apache.spark.sql.SparkSession session) {
+        return new dev.uwfq.connect.SetCommandGuard();
       }
     });
     return BoxedUnit.UNIT;

@@ -8,7 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The physical-plan rule Spark calls: notes the query's input bytes for the scheduler (always),
+ * The physical-plan rule Spark calls: notes the query's input bytes and plan shape for the
+ * scheduler (always),
  * then lets the partitioner shape the plan (when enabled). A failure never fails the query: the
  * plan goes on as Spark planned it, and the error is logged at most once a minute.
  */
@@ -37,6 +38,11 @@ final class PartitionerRule extends Rule<SparkPlan> {
       QueryInputBytes.record(session.sparkContext(), plan);
     } catch (RuntimeException | LinkageError e) {
       logFailure("could not note a query's input bytes; its jobs' input size stays unknown", e);
+    }
+    try {
+      dev.uwfq.identity.PlanShapes.record(session.sparkContext());
+    } catch (RuntimeException | LinkageError e) {
+      logFailure("could not note a query's plan shape; its jobs are keyed by call site", e);
     }
     try {
       // Shuffle counts must agree across a join, so they are set only where the rule sees the

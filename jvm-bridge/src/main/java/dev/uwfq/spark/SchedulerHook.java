@@ -131,9 +131,9 @@ public final class SchedulerHook {
   }
 
   /** Restores Spark's own builder; task sets already in the pool finish where they are. */
-  public static synchronized void uninstall() {
+  public static synchronized void uninstall(SparkContext sc) {
     Installation inst = current;
-    if (inst == null) {
+    if (inst == null || inst.scheduler.sc() != sc) {
       return;
     }
     if (inst.weightsReader != null) {
@@ -194,9 +194,9 @@ public final class SchedulerHook {
   }
 
   /** Test-only: while on, every policy call fails, so that the FIFO fallback can be exercised. */
-  public static void injectPolicyFailure(boolean on) {
+  public static void injectPolicyFailure(SparkContext sc, boolean on) {
     Installation inst = current;
-    if (inst != null) {
+    if (inst != null && inst.scheduler.sc() == sc) {
       inst.pool.host().injectFailure(on
           ? new IllegalStateException("failure injected for tests (Uwfq.injectPolicyFailure)") : null);
     }
