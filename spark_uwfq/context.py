@@ -4,6 +4,11 @@ Both set SparkContext local properties that the JVM policy reads from every task
 block submits, and restore the previous values on exit. Local properties belong to the
 calling Python thread (pyspark's pinned-thread mode): a thread started inside the block sees
 them only if it is a ``pyspark.InheritableThread``.
+
+With a Spark Connect session both set the plugin's session confs (``spark.uwfq.session.*``),
+which belong to the whole session, not a thread: run concurrent blocks in separate sessions.
+The server checks each value; ``user`` there works only for a proxy user that the server lists
+in ``spark.uwfq.connect.proxyUsers`` (everyone else is the user it authenticated).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import uuid
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from spark_uwfq import connect
 from spark_uwfq import properties as props
 
 
@@ -19,14 +25,43 @@ def _spark_context(spark: Any):
     sc = getattr(spark, "sparkContext", None) if not hasattr(spark, "setLocalProperty") else spark
     if sc is None:
         raise TypeError(
-            "expected a classic SparkSession or SparkContext; with Spark Connect the user comes "
-            f"from the Connect session itself (got {type(spark).__name__})."
+            "expected a SparkSession (classic or Spark Connect) or a SparkContext, "
+            f"got {type(spark).__name__}"
         )
     return sc
 
 
+# Local property -> the session conf a Connect client sets instead.
+_SESSION_KEYS = {props.USER: connect.SESSION_USER, props.JOB_ID: connect.SESSION_JOB_ID,
+                 props.JOB_KEY: connect.SESSION_JOB_KEY,
+                 props.COST_HINT_MS: connect.SESSION_COST_HINT_MS}
+
+
+@contextmanager
+def _session_confs(spark: Any, values: dict[str, str | None]) -> Iterator[None]:
+    confs = {_SESSION_KEYS[key]: value for key, value in values.items()}
+    previous = {key: spark.conf.get(key, None) for key in confs}
+    for key, value in confs.items():
+        if value is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, value)
+
+
 @contextmanager
 def _local_properties(spark: Any, values: dict[str, str | None]) -> Iterator[None]:
+    if connect.is_connect(spark):
+        with _session_confs(spark, values):
+            yield
+        return
     sc = _spark_context(spark)
     previous = {key: sc.getLocalProperty(key) for key in values}
     for key, value in values.items():

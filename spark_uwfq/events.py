@@ -17,6 +17,16 @@ COLUMNS_INT = ["time_ms", "job_id", "stage_id", "stage_attempt", "task_id", "lau
                "run_ms", "num_tasks"]
 
 
+def parse_events(text: str) -> pd.DataFrame:
+    """The recorder's TSV as a DataFrame (see EventLog.drain for the columns)."""
+    if not text:
+        raise EventsUnavailable("no event recorder: keep spark.uwfq.events.capacity above 0")
+    frame = pd.read_csv(io.StringIO(text), sep="\t", dtype=str, keep_default_na=False)
+    for column in COLUMNS_INT:
+        frame[column] = frame[column].astype("int64")
+    return frame
+
+
 class EventsUnavailable(RuntimeError):
     """The plugin is not loaded, or its recorder is off (spark.uwfq.events.capacity=0)."""
 
@@ -48,11 +58,7 @@ class EventLog:
         """Everything recorded since the last drain (after a flush, by default)."""
         if flush:
             self.flush()
-        text = self._recorder.drain()
-        frame = pd.read_csv(io.StringIO(text), sep="\t", dtype=str, keep_default_na=False)
-        for column in COLUMNS_INT:
-            frame[column] = frame[column].astype("int64")
-        return frame
+        return parse_events(self._recorder.drain())
 
     def clear(self) -> None:
         """Forget what was recorded so far."""

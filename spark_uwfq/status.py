@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from spark_uwfq.bridge import facade
+from spark_uwfq.connect import facade_call, is_connect
 from spark_uwfq.context import _spark_context
 from spark_uwfq.properties import USER
 
@@ -69,13 +70,16 @@ def _viewer(spark: Any, raw: dict[str, Any]) -> str | None:
 
 
 def status(spark: Any) -> SchedulerStatus:
-    """The scheduler's state in the driver of ``spark`` (a classic SparkSession or context).
+    """The scheduler's state in the driver of ``spark`` (classic or Spark Connect session).
 
     In Jupyter it renders as tables (``_repr_html_``) with the calling user's jobs (this
     thread's ``uwfq.user``) highlighted and a line for each waiting job saying why it waits.
     """
     try:
-        text = str(facade(spark).status())
+        if is_connect(spark):
+            text = facade_call(spark, "status")
+        else:
+            text = str(facade(spark).status())
     except Exception as exc:  # noqa: BLE001 - py4j raises several types for a missing class
         raise RuntimeError(
             "spark-uwfq is not loaded in this application: start the session through "

@@ -13,7 +13,8 @@ import spark_uwfq
 READ_ONLY = {
     "dev.uwfq.Uwfq.installed", "dev.uwfq.Uwfq.version", "dev.uwfq.Uwfq.builtAgainstSpark",
     "dev.uwfq.Uwfq.installFailure", "dev.uwfq.Uwfq.status", "dev.uwfq.Uwfq.policyFailures",
-    "dev.uwfq.Uwfq.events", "dev.uwfq.Uwfq.partitionDecisions",
+    "dev.uwfq.Uwfq.events", "dev.uwfq.Uwfq.recentEvents",
+    "dev.uwfq.Uwfq.partitionDecisions",
     "dev.uwfq.spark.SchedulerHook.status", "dev.uwfq.spark.SchedulerHook.policyFailures",
     "dev.uwfq.spark.SchedulerHook.isInstalled", "dev.uwfq.spark.SchedulerHook.pool",
     "dev.uwfq.partition.DecisionLog.asTsv", "dev.uwfq.partition.QueryInputBytes.size",

@@ -29,6 +29,7 @@ from spark_uwfq.session import local_session
 @pytest.fixture(scope="module")
 def spark():
     session = local_session("local[2]", app_name="uwfq-scheduler-tests",
+                            conf={"spark.uwfq.testing.enabled": "true"},  # the failure hook
                             weights={"heavy": 2, "light": 1}, job_linger_ms=1000, grace_ms=3000)
     yield session
     session.stop()

@@ -72,6 +72,20 @@ public final class Uwfq {
     return events;
   }
 
+  /**
+   * The last {@code limit} recorded events (at most 100,000), as TSV, after the listener bus has
+   * delivered what was posted (up to 10 s); read-only, for clients without py4j (Spark Connect:
+   * {@code SELECT java_method('dev.uwfq.Uwfq', 'recentEvents', 5000)}). Empty when recording is off.
+   */
+  public static String recentEvents(int limit) {
+    EventRecorder recorder = events;
+    if (recorder == null) {
+      return "";
+    }
+    recorder.flush(10_000);
+    return recorder.recent(Math.min(limit, 100_000));
+  }
+
   /** The runtime partitioner's recent decisions, as tab-separated text with a header line. */
   public static String partitionDecisions() {
     return dev.uwfq.partition.DecisionLog.asTsv();

@@ -6,8 +6,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which Connect user ids an authenticated principal may use: its own name, or a sub-user
- * {@code principal/<name>} (a service's jobs apart from its interactive ones), at most
- * {@code maxUsers} distinct ones in the server's life, so no principal can give itself a
+ * {@code principal+<name>} (a service's jobs apart from its interactive ones), at most
+ * {@code maxUsers} distinct sub-users in the server's life, so no principal can give itself a
  * thousand fair shares.
  */
 final class UserBinding {
@@ -23,9 +23,12 @@ final class UserBinding {
     if (userId == null || userId.isEmpty()) {
       return "the request carries no user_context.user_id; connect with ;user_id=" + principal;
     }
-    if (!userId.equals(principal) && !userId.startsWith(principal + "/")) {
+    if (!userId.equals(principal) && !userId.startsWith(principal + "+")) {
       return "user_id '" + userId + "' is not the authenticated user '" + principal
-          + "' (or one of its sub-users '" + principal + "/...')";
+          + "' (or one of its sub-users '" + principal + "+...')";
+    }
+    if (userId.equals(principal)) {
+      return null;
     }
     Set<String> users = usersOf.computeIfAbsent(principal, p -> ConcurrentHashMap.newKeySet());
     if (users.contains(userId)) {
@@ -33,7 +36,7 @@ final class UserBinding {
     }
     synchronized (users) {
       if (users.size() >= maxUsers && !users.contains(userId)) {
-        return "'" + principal + "' already uses " + users.size() + " user ids, the most "
+        return "'" + principal + "' already uses " + users.size() + " sub-user ids, the most "
             + "spark.uwfq.connect.maxUsersPerPrincipal allows; reuse one of them";
       }
       users.add(userId);

@@ -116,6 +116,21 @@ public final class EventRecorder extends SparkListener {
     return out.toString();
   }
 
+  /**
+   * The last {@code limit} events recorded, as {@link #drain} gives them, without clearing: a
+   * read-only view for clients that have no py4j (Spark Connect, through SQL).
+   */
+  public synchronized String recent(int limit) {
+    StringBuilder out = new StringBuilder(RecordedEvent.HEADER).append('\n');
+    int skip = Math.max(0, buffer.size() - Math.max(0, limit));
+    for (RecordedEvent event : buffer) {
+      if (skip-- <= 0) {
+        event.appendTsv(out);
+      }
+    }
+    return out.toString();
+  }
+
   /** Events dropped because the buffer was full (drain more often, or raise the capacity). */
   public synchronized long dropped() {
     return dropped;

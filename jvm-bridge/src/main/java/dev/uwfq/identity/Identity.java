@@ -14,9 +14,8 @@ import java.util.Properties;
  * other {@code spark*} properties are never read for the user: a client can overwrite them.
  *
  * <p>Logical job: {@code uwfq.jobId}, else the session channel's job id, the job group, a job tag
- * or the root SQL execution, each qualified by the user (two users' groups never merge; a user
- * name holds a "/" only as an authenticated principal's sub-user, so a qualified id cannot stand
- * for another principal's), else the Spark job itself.
+ * or the root SQL execution, each qualified by the user as {@code user/id}, so two users' groups
+ * never merge, else the Spark job itself.
  *
  * <p>Key: {@code uwfq.jobKey}, else the session channel's key, else the job description (not a
  * Connect server's, which is the same for every query of a session), else the shape of the
