@@ -94,16 +94,18 @@ def connect(port: int, user: str, token: str | None = None):
 
 @pytest.fixture(scope="module")
 def clients(server):
-    sessions = {user: connect(server, user) for user in ("alice", "bob", "carol")}
+    # gateway watches (status and events are queries too: never from a session inside a block,
+    # whose session confs would name them)
+    sessions = {user: connect(server, user) for user in ("alice", "bob", "carol", "gateway")}
     yield sessions
     for s in sessions.values():
         s.stop()
 
 
-def sleep_job(spark, tasks: int, ms: int):
+def sleep_job(spark, tasks: int, ms: int, one_stage: bool = False):
     """``tasks`` tasks of about ``ms`` each (a Java sleep per row, one row per partition)."""
-    return spark.range(0, tasks, 1, tasks).selectExpr(SLEEP.format(ms=ms) + " AS s") \
-        .groupBy().sum("s")
+    rows = spark.range(0, tasks, 1, tasks).selectExpr(SLEEP.format(ms=ms) + " AS s")
+    return rows if one_stage else rows.groupBy().sum("s")
 
 
 def in_thread(fn, errors):
@@ -150,7 +152,7 @@ def test_scheduling_properties_cannot_be_set_by_a_client(clients):
         with pytest.raises(Exception, match="scheduling property"):
             bob.sql(f"SET {key}={value}").collect()
     with pytest.raises(Exception, match="out of range"):
-        bob.conf.set("spark.uwfq.session.costHintMs", "inf")
+        bob.conf.set("spark.uwfq.session.costHintMs", "1e13")
     # The facade's test hook and every other state change are out of SQL's reach.
     for sql in ["SELECT java_method('dev.uwfq.Uwfq', 'injectPolicyFailure', true)",
                 "SELECT reflect('dev.uwfq.spark.SchedulerHook', 'uninstall')",
@@ -176,12 +178,12 @@ def test_users_weights_keys_and_hints_from_three_clients(clients):
     seen = {}
 
     def all_running():
-        for j in uwfq.status(clients["alice"]).raw["jobs"]:
+        for j in uwfq.status(clients["gateway"]).raw["jobs"]:
             seen[j["job"]] = j
         return all(f"session:{u}/etl" in seen for u in ("alice", "bob", "carol"))
 
     wait_for(all_running, what="three users' jobs in the scheduler")
-    weights = {u["user"]: u["weight"] for u in uwfq.status(clients["alice"]).raw["users"]}
+    weights = {u["user"]: u["weight"] for u in uwfq.status(clients["gateway"]).raw["users"]}
     for t in threads:
         t.join(120)
     assert not errors, errors
@@ -200,17 +202,15 @@ def test_users_weights_keys_and_hints_from_three_clients(clients):
     assert len(plan_keys) >= 2, keys
 
 
-def test_a_proxy_user_may_name_a_user_and_nobody_else_may(server, clients):
-    gateway = connect(server, "gateway")
-    with uwfq.user(gateway, "dora"):
+def test_a_proxy_user_may_name_a_user_and_nobody_else_may(clients):
+    gateway, bob = clients["gateway"], clients["bob"]
+    with uwfq.user(gateway, "dora"), uwfq.job(gateway, key="for-dora"):
         gateway.range(0, 4, 1, 2).groupBy().count().collect()
-    with uwfq.user(clients["bob"], "dora"):
-        clients["bob"].range(0, 4, 1, 2).selectExpr("id + 1").groupBy().count().collect()
-    events = recent_events(gateway, 200)
-    starts = events[events.kind == "JOB_START"]
-    assert "dora" in set(starts.user)
-    assert starts.user.iloc[-1] == "bob"  # bob's job stays his own
-    gateway.stop()
+    with uwfq.user(bob, "dora"), uwfq.job(bob, key="bob-as-dora"):
+        bob.range(0, 4, 1, 2).groupBy().count().collect()
+    starts = recent_events(gateway, 2000).query("kind == 'JOB_START'")
+    assert set(starts[starts.job_key == "for-dora"].user) == {"dora"}
+    assert set(starts[starts.job_key == "bob-as-dora"].user) == {"bob"}  # his job stays his
 
 
 def test_a_short_query_overtakes_another_users_flood(clients):
@@ -224,12 +224,12 @@ def test_a_short_query_overtakes_another_users_flood(clients):
     flood_thread = in_thread(flood, errors)
 
     def flood_running():
-        ev = recent_events(carol, 20000)
+        ev = recent_events(clients["gateway"], 20000)
         return ((ev.kind == "TASK_START") & (ev.job_key == "flood")).sum() >= 4
 
     wait_for(flood_running, what="bob's flood to run")
     with uwfq.job(carol, key="short"):
-        sleep_job(carol, 2, 50).collect()
+        sleep_job(carol, 2, 50, one_stage=True).collect()
     flood_thread.join(180)
     assert not errors, errors
     ev = recent_events(carol, 20000)
@@ -253,13 +253,13 @@ def test_interrupt_all_cancels_the_clients_jobs_and_the_plugin_releases_them(cli
     t = in_thread(long_query, errors)
 
     def running():
-        return [j for j in uwfq.status(carol).raw["jobs"] if j["key"] == "long"]
+        return [j for j in uwfq.status(clients["gateway"]).raw["jobs"] if j["key"] == "long"]
 
     wait_for(lambda: any(j["running_tasks"] > 0 for j in running()), what="carol's long job")
     carol.interruptAll()
     t.join(60)
     assert errors, "the interrupted query should have failed"
-    ev = recent_events(carol, 20000)
+    ev = recent_events(clients["gateway"], 20000)
     ends = ev[(ev.kind == "JOB_END") & (ev.job_key == "long")]
     assert list(ends.status) == ["FAILED"] and set(ends.user) == {"carol"}
     wait_for(lambda: not any(j["live_task_sets"] > 0 for j in running()),
