@@ -17,9 +17,9 @@ import java.util.Properties;
  * or the root SQL execution, each qualified by the user as {@code user/id}, so two users' groups
  * never merge, else the Spark job itself.
  *
- * <p>Key: {@code uwfq.jobKey}, else the session channel's key, else the job description (not a
- * Connect server's, which is the same for every query of a session), else the shape of the
- * query's plan ({@link PlanShapes}), else the call site.
+ * <p>Key: {@code uwfq.jobKey}, else the session channel's key, else the job description; for a
+ * Connect query, whose description is the same for every query of its session, the shape of its
+ * plan ({@link PlanShapes}) instead; else the call site.
  */
 public record Identity(String user, String logicalJob, String jobKey, long costHintMs) {
   public static final String USER = "uwfq.user";
@@ -84,11 +84,10 @@ public record Identity(String user, String logicalJob, String jobKey, long costH
       key = SessionChannel.read(props, SessionChannel.JOB_KEY);
     }
     String description = nonBlank(props.getProperty(DESCRIPTION));
-    if (key == null && description != null && !description.startsWith(CONNECT_PREFIX)) {
+    if (key == null && description != null && description.startsWith(CONNECT_PREFIX)) {
+      key = PlanShapes.of(props); // a Connect server describes every query of a session alike
+    } else if (key == null && description != null) {
       key = "desc:" + description;
-    }
-    if (key == null) {
-      key = PlanShapes.of(props);
     }
     if (key == null) {
       key = prefixed("site:", props.getProperty(CALL_SITE));
