@@ -34,6 +34,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def classic_mode_after_module():
+    """A Connect client marks the whole process as Connect mode (os.environ); later modules run
+    classic sessions in the same process, so the marks are undone at the module's end."""
+    keys = ("SPARK_CONNECT_MODE_ENABLED", "SPARK_REMOTE", "SPARK_LOCAL_REMOTE")
+    before = {k: os.environ.get(k) for k in keys}
+    yield
+    for key, value in before.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     import pyspark
