@@ -27,7 +27,8 @@ READ_ONLY = {
     "dev.uwfq.partition.DecisionLog.newest", "dev.uwfq.policy.PreemptionPlanner$Settings.off",
     "dev.uwfq.policy.ShareLimits$Limit.parse", "dev.uwfq.policy.ShareLimits.of",
     "dev.uwfq.policy.ShareLimits.isLimitKey", "dev.uwfq.policy.ShareLimits.none",
-    "dev.uwfq.spark.SchedulerHook.orderTimes", "dev.uwfq.spark.SchedulerHook.submissionTimes",
+    "dev.uwfq.Settings.tableJson", "dev.uwfq.identity.CostHint.parse",
+    "dev.uwfq.policy.JsonWriter.quote", "dev.uwfq.spark.SchedulerHook.orderTimes", "dev.uwfq.spark.SchedulerHook.submissionTimes",
 }
 SQL_TYPES = {"boolean", "byte", "short", "int", "long", "float", "double", "java.lang.String",
              "java.lang.Boolean", "java.lang.Integer", "java.lang.Long", "java.lang.Double"}
