@@ -105,11 +105,12 @@ def test_a_status_read_runs_no_order_round(spark):
     uwfq = spark.sparkContext._jvm.dev.uwfq.Uwfq
     spark.sparkContext.parallelize(range(4), 2).count()  # the policy knows a job
     before = json.loads(str(uwfq.status()))["fallback_rounds"]
-    uwfq.injectPolicyFailure(True)  # any order round now falls back to FIFO and is counted
+    sc = spark.sparkContext._jsc.sc()
+    uwfq.injectPolicyFailure(sc, True)  # any order round now falls back to FIFO and is counted
     try:
         for _ in range(20):
             doc = json.loads(str(uwfq.status()))
     finally:
-        uwfq.injectPolicyFailure(False)
+        uwfq.injectPolicyFailure(sc, False)
     assert doc["fallback_rounds"] == before
     assert doc["policy"] == "uwfq" and doc["users"] == [] and doc["jobs"] == []
