@@ -13,10 +13,10 @@ from inference_udf.admission import AdmissionPolicy, admission_policy
 from inference_udf.kv_pool import DEFAULT_BLOCK_SIZE
 from inference_udf.model_runner import ModelRunner
 from inference_udf.request import Request
-from inference_udf.sampler import sample
+from inference_udf.sampler import BatchSampler
 from inference_udf.sampling_params import SamplingParams
 from inference_udf.scheduler import Scheduler
-from inference_udf.stopping import append_token
+from inference_udf.stopping import TailDecoder, append_token
 
 
 DEFAULT_MAX_MODEL_LEN = 2048
@@ -47,6 +47,10 @@ class LLMEngine:
         if eos_token_ids is None:
             eos_token_ids = _eos_ids(model, tokenizer)
         self.stop_token_ids = frozenset(eos_token_ids)
+        # Prefill and decode batches differ; each sampler keeps its batch's settings on the device.
+        self._prefill_sampler = BatchSampler(self.runner.device, self.stop_token_ids)
+        self._decode_sampler = BatchSampler(self.runner.device, self.stop_token_ids)
+        self._tails = TailDecoder()
         self._detokenize = None
         if tokenizer is not None:
             self._detokenize = lambda ids: tokenizer.decode(ids, skip_special_tokens=True)
@@ -77,12 +81,13 @@ class LLMEngine:
         admitted = scheduler.schedule()
         # Retiring (and compacting) is only needed when some request finished.
         finished = []
-        if admitted and self._postprocess(admitted, self.runner.prefill(admitted)):
+        if admitted and self._postprocess(admitted, self.runner.prefill(admitted),
+                                          self._prefill_sampler):
             finished = scheduler.retire()
         if scheduler.running:
             scheduler.prepare_decode()
             running = scheduler.running
-            if self._postprocess(running, self.runner.decode(running)):
+            if self._postprocess(running, self.runner.decode(running), self._decode_sampler):
                 finished += scheduler.retire()
         return finished
 
@@ -96,11 +101,14 @@ class LLMEngine:
             self.step()
         return requests
 
-    def _postprocess(self, requests: Sequence[Request], logits) -> bool:
-        """Append each request's next token; True if any request finished."""
+    def _postprocess(self, requests: Sequence[Request], logits, sampler: BatchSampler) -> bool:
+        """Append each request's next token (ids and stop flags come back in one copy); True if
+        any request finished."""
         any_finished = False
-        for request, token in zip(requests, sample(logits, requests)):
-            append_token(request, token, self.stop_token_ids, self._detokenize)
+        tokens, stops = sampler.step(logits, requests)
+        for request, token, stop in zip(requests, tokens, stops):
+            append_token(request, token, self.stop_token_ids, self._detokenize,
+                         is_stop_token=stop, tails=self._tails)
             any_finished = any_finished or request.finished
         return any_finished
 

@@ -50,7 +50,8 @@ class BatchSampler:
         return both[0], [bool(flag) for flag in both[1]]
 
     def _settings_for(self, requests: Sequence[Request]) -> "_BatchSettings":
-        key = tuple(map(id, requests))
+        # The requests themselves (compared by identity): holding them means no id is reused.
+        key = tuple(requests)
         if key != self._key or self._settings is None:
             self._settings = _BatchSettings(requests, self.stop_token_ids, self.device)
             self._key = key

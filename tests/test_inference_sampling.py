@@ -172,3 +172,20 @@ def test_append_token_cuts_at_a_stop_string_with_the_tail_decoder(tokenizer):
             break
     assert request.finish_reason is FinishReason.STOP
     assert detokenize(request.output_ids)[:request.stop_text_end] == "spark task stage "
+
+
+def test_a_steady_engine_decode_step_reads_one_tensor_back(tmp_path):
+    from inference_udf.engine import LLMEngine
+    from inference_udf.tiny import write_tiny_checkpoint
+    from tests.llm_fixtures import load
+
+    model, _ = load(write_tiny_checkpoint(tmp_path, "llama"))
+    engine = LLMEngine(model, max_num_seqs=4, max_model_len=128, eos_token_ids=[10_000])
+    for i in range(4):
+        engine.add_request(i, [5 + i, 9, 12], P(40, temperature=0.8 * (i % 2), seed=i, top_p=0.9))
+    for _ in range(3):                     # prefill, then the decode batch settles
+        engine.step()
+    with count_host_syncs() as syncs:
+        for _ in range(5):
+            engine.step()
+    assert syncs.calls == ["tolist"] * 5
