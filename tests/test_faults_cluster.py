@@ -119,7 +119,9 @@ def test_an_executor_removed_changes_the_shares(cluster):
 
         t = threading.Thread(target=job, daemon=True)
         t.start()
-        wait_until(lambda: "frank" in set(uwfq.status(cluster).users.user), what="frank's job")
+        # frank may still be listed, idle, from the measurement before: wait for this job.
+        wait_until(lambda: "frank" in set(uwfq.status(cluster).users.query("active_jobs > 0").user),
+                   what="frank's job")
         s = uwfq.status(cluster)
         # Each listed user's share is cores * w / W: together they share out every core.
         out["total_share"] = round(float(s.users.share.sum()), 6)
