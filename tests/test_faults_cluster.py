@@ -23,9 +23,6 @@ pytestmark = [pytest.mark.local_cluster, pytest.mark.slow]
 
 EXECUTORS = 3
 LINGER_MS = 2000
-# Until the policy releases a job whose Spark job ended while its task set was still in the pool
-# (cancelled or failed), its state stays: see the policy core's fix.
-PHANTOM_JOB = "a cancelled or failed job's end arrives before its task set leaves the pool"
 
 
 @pytest.fixture(scope="module", params=["uwfq", "fifo"])
@@ -188,7 +185,6 @@ def test_tasks_failing_twice_then_succeeding_and_a_job_failing_for_good(cluster)
     assert (retried.status == "FAILED").sum() == 2 * 3 and (retried.status == "SUCCEEDED").sum() == 3
 
 
-@pytest.mark.xfail(strict=True, reason=PHANTOM_JOB)
 def test_a_failed_job_is_released_with_its_usage_charged(cluster):
     ids: dict[str, str] = {}
     with pytest.raises(Exception):
@@ -274,7 +270,6 @@ def _cancellations():
     return {"cancelJobGroup": group, "cancelJobsWithTag": tag, "interruptAll": interrupt_all}
 
 
-@pytest.mark.xfail(strict=True, reason=PHANTOM_JOB)
 @pytest.mark.parametrize("how", ["cancelJobGroup", "cancelJobsWithTag", "interruptAll"])
 def test_a_cancelled_job_leaves_and_its_user_is_not_penalised(cluster, how):
     action, cancel = _cancellations()[how](cluster)
@@ -282,7 +277,6 @@ def test_a_cancelled_job_leaves_and_its_user_is_not_penalised(cluster, how):
     _assert_cancelled_and_released(cluster, events, ids, "carol")
 
 
-@pytest.mark.xfail(strict=True, reason=PHANTOM_JOB)
 def test_a_keyboard_interrupt_around_an_action_cancels_it(cluster):
     # PySpark's SIGINT handler (main thread only) cancels the running jobs and raises
     # KeyboardInterrupt, as a notebook's stop button does.
