@@ -117,6 +117,11 @@ abstract class BasePolicy implements SchedulingPolicy {
   }
 
   @Override
+  public void onIdle(long nowMs) {
+    housekeeping(nowMs, false);
+  }
+
+  @Override
   public final void order(List<TaskSetView> taskSets, long nowMs) {
     if (ordersByEstimates()) {
       refineFromRunning(taskSets, nowMs); // an extra pass under Spark's lock: only where it counts

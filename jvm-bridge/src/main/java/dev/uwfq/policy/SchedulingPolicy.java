@@ -54,6 +54,13 @@ public interface SchedulingPolicy {
   void order(List<TaskSetView> taskSets, long nowMs);
 
   /**
+   * Nothing is runnable: release what has expired (ended jobs past their linger, idle users past
+   * their grace). The plugin calls it from an offer round that finds no task set, so an idle
+   * application forgets its state without a status read having to change anything.
+   */
+  default void onIdle(long nowMs) {}
+
+  /**
    * Writes the policy's users and logical jobs as members of the JSON object {@code out} has
    * open (see spark_uwfq.status). Read-only: it changes nothing the order depends on.
    * {@code live}: the task sets as Spark sees them now (their running tasks), or null to use

@@ -128,6 +128,11 @@ public final class PolicyHost {
     }
   }
 
+  /** An offer round found no task set: queued events are applied and expired state released. */
+  public void idle(long nowMs) {
+    guard(nowMs, "idle housekeeping", () -> policy.onIdle(nowMs));
+  }
+
   /** Submits again each task set whose submission failed; one that fails again stays missed. */
   private void adoptMissed(long nowMs) {
     for (Iterator<TaskSetInfo> it = missed.values().iterator(); it.hasNext(); ) {

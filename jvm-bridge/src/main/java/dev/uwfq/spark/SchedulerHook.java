@@ -33,6 +33,7 @@ public final class SchedulerHook {
   // At start-up only (not under the scheduler lock): the first jobs should see the file's weights,
   // but a hung mount must not hold up the SparkContext.
   private static final long WEIGHTS_FIRST_READ_WAIT_MS = 2000;
+  private static final long LOCAL_REVIVE_MS = 1000; // as spark.scheduler.revive.interval
 
   private static volatile Installation current = null;
 
@@ -47,6 +48,7 @@ public final class SchedulerHook {
     final WeightsFileReader weightsReader; // null without a weights file
     final PreemptionPlanner preemption;
     PreemptionGuard guard; // null when neither preemption nor a cap is set
+    LocalReviver reviver; // null unless the backend is local
 
     Installation(TaskSchedulerImpl scheduler, SchedulableBuilder original, UwfqPool pool,
         PolicyListener listener, WeightsFileReader weightsReader, PreemptionPlanner preemption) {
@@ -125,6 +127,7 @@ public final class SchedulerHook {
       sc.addSparkListener(listener);
       current.guard = PreemptionGuard.start(sc, impl, current.pool, preemption, weights,
           !conf.string(Settings.WEIGHTS_FILE).isEmpty());
+      current.reviver = LocalReviver.startFor(impl.backend(), LOCAL_REVIVE_MS);
     }
     LOG.info("spark-uwfq: scheduling hook installed (pool '{}' under the root pool, policy {})",
         POOL_NAME, name);
@@ -146,6 +149,9 @@ public final class SchedulerHook {
     }
     if (inst.guard != null) {
       inst.guard.stop();
+    }
+    if (inst.reviver != null) {
+      inst.reviver.stop();
     }
     synchronized (inst.scheduler) {
       try {

@@ -71,7 +71,13 @@ public final class UwfqPool extends Pool {
   @Override
   public ArrayBuffer<TaskSetManager> getSortedTaskSetQueue() {
     long t0 = System.nanoTime();
-    List<TaskSetView> views = host.launchOrder(views(), System.currentTimeMillis());
+    long nowMs = System.currentTimeMillis();
+    List<TaskSetView> views = views();
+    if (views.isEmpty()) {
+      host.idle(nowMs); // an idle round (the local reviver's, or a cluster backend's) housekeeps
+      return new ArrayBuffer<>(0);
+    }
+    views = host.launchOrder(views, nowMs);
     ArrayBuffer<TaskSetManager> out = new ArrayBuffer<>(views.size());
     for (TaskSetView v : views) {
       TaskSetManager m = (TaskSetManager) v.handle;
