@@ -22,8 +22,8 @@ from uwfq_lab.jars import java_classpath
 
 POLICIES = ["uwfq", "ujf", "cfq", "fifo", "fair"]
 EXAMPLES = 5
-# 20,000 random events per policy: 100,000 took about 6 minutes per policy on the 2-core
-# machine, over the suite's budget (the JVM side needs to get faster before the count can grow).
+# 20,000 random events per policy, plus 10,000 with cancellations: sized for the suite's time
+# budget; the checker must get faster before the count can grow (docs/RELIABILITY.md).
 EVENTS_PER_EXAMPLE = 4_000
 
 

@@ -105,6 +105,10 @@ public final class SchedulerHook {
     }
     PolicyHost host = new PolicyHost(policyFor(sc, name, weights), name);
     host.setLimits(PreemptionGuard.limits(conf));
+    if (reader != null && !conf.string(Settings.WEIGHTS_FILE).isEmpty()) {
+      // The file's limit lines hold from the first job on; the guard picks up later changes.
+      host.limits().reloadFile(weights.fileLimits(), "spark.uwfq.weightsFile");
+    }
     PreemptionPlanner preemption = new PreemptionPlanner(PreemptionGuard.settings(conf));
     PolicyListener listener = new PolicyListener(host, defaultUser);
     Field field = builderField();
