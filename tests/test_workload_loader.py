@@ -10,7 +10,8 @@ import pytest
 from uwfq_lab import JOB_CLASSES, WorkloadError, load_workload
 from uwfq_lab.loader import SCENARIOS
 
-REFERENCE = Path("/work/shared/reference/uwfq-paper/workloads")
+# The paper's own files, in the shared folder beside the checkout when it is there.
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "uwfq-paper" / "workloads"
 PAPER_FILES = sorted(REFERENCE.glob("*.json")) if REFERENCE.is_dir() else []
 BUILT_IN = sorted(SCENARIOS.rglob("*.json"))
 
