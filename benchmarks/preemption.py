@@ -14,6 +14,7 @@ runnable work (judged from launches and kills, or from recorded events on real S
   takes effect at once and a task holds its core whatever the machine's load.
 
     python benchmarks/preemption.py [--cores 32] [--only sim|real] [--real-scale 0.2]
+    python benchmarks/preemption.py --sensitivity   # uwfq over small users' load x wait
 
 Prints a table and writes benchmarks/results/preemption.json (machine, commit) and
 docs/preemption-*.png plots.
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from uwfq_lab.loader import load_workload
+from uwfq_lab.loader import load_workload, parse_workload
 from uwfq_lab.provenance import git_commit, machine_info
 from uwfq_lab.simulate.batch import Batch, build_batch
 from uwfq_lab.simulate.runner import run_batch
@@ -80,12 +81,15 @@ def max_running_while_others_wait(intervals, submitted) -> int:
     return worst
 
 
-def simulate(cores: int) -> list[Row]:
-    batch = build_batch(load_workload(SCENARIO), partitioner=True, estimates="oracle", seed=0)
-    modes = {"none": (), "preemption": ("--preemption", f"{WAIT_MS},{FRACTION},{CHECK_MS}"),
-             "maxShare 50%": ("--max-share", "0.5")}
+def simulate(cores: int, workload=None, policies=("uwfq", "ujf"), wait_ms: int = WAIT_MS,
+             check_ms: int = CHECK_MS, max_share: bool = True) -> list[Row]:
+    batch = build_batch(workload or load_workload(SCENARIO), partitioner=True,
+                        estimates="oracle", seed=0)
+    modes = {"none": (), "preemption": ("--preemption", f"{wait_ms},{FRACTION},{check_ms}")}
+    if max_share:
+        modes["maxShare 50%"] = ("--max-share", "0.5")
     rows = []
-    for policy in ("uwfq", "ujf"):
+    for policy in policies:
         for mode, extra in modes.items():
             run = run_batch(batch, [policy], cores=cores, isolated=False, launches=True,
                             extra_args=extra).runs[policy]
@@ -105,6 +109,46 @@ def simulate(cores: int) -> list[Row]:
                             int(run.stats["kills"] + run.stats["trims"]),
                             max_running_while_others_wait(intervals, submitted), cores))
     return rows
+
+
+# The sensitivity grid: (jobs per small user, arrivals per minute, wait ms, check ms).
+SENSITIVITY = [(8, 1, 2000, 1000), (8, 1, 1000, 500), (8, 2, 2000, 1000), (8, 2, 1000, 500),
+               (12, 2, 2000, 1000), (12, 2, 1000, 500)]
+
+
+def _small_users_varied(jobs: int, per_minute: float):
+    """The scenario with each small user's job count and arrival rate changed."""
+    data = json.loads((ROOT / "workloads" / "scenarios" / f"{SCENARIO}.json").read_text())
+    for user in data:
+        if user["user"] != "batch":
+            for w in user["workloads"]:
+                w["totalIterations"], w["poissonRateInMinutes"] = jobs, per_minute
+    return parse_workload(data, source=f"{SCENARIO} ({jobs} jobs, {per_minute}/min)",
+                          name=SCENARIO)
+
+
+def sensitivity(cores: int) -> list[dict]:
+    """uwfq with and without preemption over the grid: how gain and loss move with the
+    interactive load and the wait."""
+    out = []
+    for jobs, per_minute, wait_ms, check_ms in SENSITIVITY:
+        none, pre = simulate(cores, _small_users_varied(jobs, per_minute), policies=("uwfq",),
+                             wait_ms=wait_ms, check_ms=check_ms, max_share=False)
+        out.append({"jobs_per_small_user": jobs, "arrivals_per_minute": per_minute,
+                    "wait_ms": wait_ms, "check_ms": check_ms,
+                    "small_ratio": pre.small_s / none.small_s, "lost_share": pre.lost_share,
+                    "long_change": pre.long_s / none.long_s - 1})
+    return out
+
+
+def print_sensitivity(rows: list[dict]) -> None:
+    print("| jobs per small user | arrivals per minute | wait, check (ms) | small response ratio "
+          "| lost / busy | long jobs |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['jobs_per_small_user']} | {r['arrivals_per_minute']:g} | {r['wait_ms']}, "
+              f"{r['check_ms']} | {r['small_ratio']:.2f} | {r['lost_share']:.1%} | "
+              f"{r['long_change']:+.1%} |")
 
 
 def _real_batch(scale: float) -> Batch:
@@ -226,7 +270,20 @@ def main() -> None:
     parser.add_argument("--real-scale", type=float, default=0.2)
     parser.add_argument("--only", choices=("sim", "real"),
                         help="run one part; the other part's rows in the results file are kept")
+    parser.add_argument("--sensitivity", action="store_true",
+                        help="only the simulated sensitivity grid (small users' load x wait), "
+                             "written to benchmarks/results/preemption-sensitivity.json")
     args = parser.parse_args()
+    if args.sensitivity:
+        grid = sensitivity(args.cores)
+        print_sensitivity(grid)
+        out = RESULTS.with_name("preemption-sensitivity.json")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"machine": machine_info(), "commit": git_commit(),
+                                   "scenario": SCENARIO, "cores": args.cores,
+                                   "share_fraction": FRACTION, "rows": grid}, indent=1))
+        print(f"wrote {out}")
+        return
     rows = simulate(args.cores) if args.only != "real" else []
     if args.only != "sim":
         rows += real(args.real_scale)
