@@ -34,8 +34,11 @@ public final class PreemptionPlanner {
 
   /** What {@code spark.uwfq.preemption.*} sets; off by default. */
   public record Settings(boolean enabled, long waitMs, double shareFraction, long checkIntervalMs) {
+    /** Off, with the registry's defaults for the rest. */
     public static Settings off() {
-      return new Settings(false, 30_000, 0.5, 5_000);
+      return new Settings(false, dev.uwfq.Settings.PREEMPTION_WAIT_MS.defaultLong(),
+          Double.parseDouble(dev.uwfq.Settings.PREEMPTION_SHARE_FRACTION.defaultValue()),
+          dev.uwfq.Settings.PREEMPTION_CHECK_INTERVAL_MS.defaultLong());
     }
   }
 
@@ -200,16 +203,8 @@ public final class PreemptionPlanner {
     return kills;
   }
 
-  public synchronized long trimsDone() {
-    return trims;
-  }
-
   public synchronized double lostCoreMs() {
     return lostCoreMs;
-  }
-
-  public synchronized Map<String, Double> lostCoreMsByUser() {
-    return Map.copyOf(lostByUser);
   }
 
   /** Settings, kills, trims and lost core-ms (total and per user), recent decisions. */
