@@ -47,7 +47,7 @@ class OutputOptions:
 
     @property
     def columns(self) -> list[str]:
-        return [field.split(" ", 1)[0] for field in _split(self.schema)]
+        return [field.split(" ", 1)[0] for field in split_fields(self.schema)]
 
     def result(self, requests: list[Request], tokenizer) -> dict:
         """One row from its ``n`` finished requests (an error in any makes the row an error)."""
@@ -88,7 +88,7 @@ class OutputOptions:
         return answer
 
 
-def _split(schema: str) -> list[str]:
+def split_fields(schema: str) -> list[str]:
     """Top-level fields of a DDL schema string (commas inside <...> do not split)."""
     fields, depth, start = [], 0, 0
     for i, char in enumerate(schema):

@@ -7,6 +7,8 @@ A messages value is a list of ``{"role": ..., "content": ...}`` items (an
 
 from __future__ import annotations
 
+from inference_udf.arrow_rows import Unreadable
+
 OVERFLOW_MODES = ("error", "truncate")
 
 
@@ -30,17 +32,22 @@ class PromptEncoder:
     def encode(self, prompt, max_tokens: int, system_prompt: str | None = None) -> list[int]:
         """Token ids for ``prompt``, at most ``max_tokens`` of them; ValueError says why not."""
         if prompt is None:
-            raise ValueError("the prompt is null")
+            raise ValueError("the prompt is null: give text or chat messages")
+        if isinstance(prompt, Unreadable):
+            raise ValueError(f"the prompt {prompt.reason}")
+        if isinstance(prompt, (bytes, bytearray)):
+            raise ValueError(f"the prompt is binary ({len(prompt)} bytes): give a string column "
+                             "(for UTF-8 bytes, CAST(column AS STRING))")
         system = system_prompt if system_prompt is not None else self.system_prompt
         if isinstance(prompt, str):
             if not prompt.strip():
-                raise ValueError("the prompt is empty")
+                raise ValueError("the prompt is empty: give some text")
             ids = self._tokens(prompt, system)
-        elif hasattr(prompt, "__len__") and not isinstance(prompt, (bytes, dict)):
+        elif hasattr(prompt, "__len__") and not isinstance(prompt, dict):
             ids = self._chat(_messages(prompt), system)
         else:
             raise ValueError(f"the prompt must be a string or a list of chat messages: got "
-                             f"{type(prompt).__name__}")
+                             f"{type(prompt).__name__} {shorten(prompt)}")
         if len(ids) > max_tokens:
             if self.overflow == "error":
                 raise ValueError(
@@ -75,8 +82,14 @@ def _messages(value) -> list[dict]:
         content = item.get("content") if isinstance(item, dict) else None
         if not isinstance(role, str) or not isinstance(content, str):
             raise ValueError("each chat message must have a string 'role' and 'content': got "
-                             f"{item!r}")
+                             f"{shorten(item)}")
         messages.append({"role": role, "content": content})
     if not messages:
         raise ValueError("the chat messages are empty")
     return messages
+
+
+def shorten(value, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters: an error message never carries a huge row."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"

@@ -1,15 +1,18 @@
 """Per-row overrides: optional columns that replace the UDF's defaults for one row.
 
-Values arrive from Arrow through pandas, so an integer column with nulls comes as floats and a
-null as None or NaN; both are normalised here. A bad value raises ValueError, which the UDF puts
-in that row's ``error``.
+Values arrive from Arrow as Python objects (``arrow_rows``): a null is None, a NaN stays a NaN
+(and is refused), and a value of the wrong type is refused by name. A bad value raises
+ValueError, which the UDF puts in that row's ``error``; the other rows are not touched.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from decimal import Decimal
 
+from inference_udf.arrow_rows import Unreadable
+from inference_udf.prompts import shorten
 from inference_udf.sampling_params import SamplingParams
 
 INT_FIELDS = ("max_new_tokens", "top_k", "seed")
@@ -21,33 +24,47 @@ def row_params(defaults: SamplingParams, overrides: dict) -> tuple[SamplingParam
     """The row's SamplingParams and its system prompt override (None: keep the default)."""
     changes, system_prompt = {}, None
     for name, value in overrides.items():
-        if is_null(value) or name not in OVERRIDABLE:
+        if value is None or name not in OVERRIDABLE:
             continue
+        if isinstance(value, Unreadable):
+            raise ValueError(f"{name} {value.reason}")
         if name in INT_FIELDS:
             changes[name] = _as_int(name, value)
         elif name in FLOAT_FIELDS:
             changes[name] = _as_float(name, value)
         elif name == "stop":
-            changes[name] = (value,) if isinstance(value, str) else tuple(value)
+            changes[name] = _as_stop(value)
+        elif isinstance(value, str):
+            system_prompt = value
         else:
-            system_prompt = str(value)
+            raise ValueError(f"system_prompt must be a string: got {_kind(value)}")
     return dataclasses.replace(defaults, **changes), system_prompt
 
 
-def is_null(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
 def _as_int(name, value) -> int:
-    if isinstance(value, str) or isinstance(value, bool):
-        raise ValueError(f"{name} must be an integer: got {value!r}")
-    as_float = float(value)
-    if not as_float.is_integer():
-        raise ValueError(f"{name} must be an integer: got {value!r}")
-    return int(as_float)
+    if not _is_number(value) or not math.isfinite(value) or value != int(value):
+        raise ValueError(f"{name} must be an integer: got {_kind(value)}")
+    return int(value)
 
 
 def _as_float(name, value) -> float:
-    if isinstance(value, (str, bool)):
-        raise ValueError(f"{name} must be a number: got {value!r}")
+    if not _is_number(value):
+        raise ValueError(f"{name} must be a number: got {_kind(value)}")
     return float(value)
+
+
+def _as_stop(value) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise ValueError(f"stop must be a string or an array of strings: got {_kind(value)}")
+
+
+def _is_number(value) -> bool:
+    # Decimal comes from a DECIMAL column; bool is an int in Python but never a count here.
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def _kind(value) -> str:
+    return f"{type(value).__name__} {shorten(value)}"

@@ -1,9 +1,12 @@
 """generate_rows: the body of the generation UDF.
 
-Reads Arrow batches ahead into the engine until enough rows are in flight to keep it full, steps
-the engine, and yields each input batch's results as soon as all its rows are done, in input
-order. Only the total row count must match for an iterator pandas UDF, but we also keep batch
-boundaries, so every output batch lines up with its input batch.
+Reads batches ahead into the engine until enough rows are in flight to keep it full (a batch is
+a list of prompt values and a list of per-row override dicts, as ``arrow_rows.generate_inputs``
+makes them from Arrow), steps the engine, and yields each input batch's results as soon as all
+its rows are done, in input order. Only the total row count must match for an iterator UDF, but
+we also keep batch boundaries, so every output batch lines up with its input batch. A row that
+cannot be prepared (a bad prompt or per-row value) gets its error at once and never reaches the
+engine.
 
 Single-threaded on purpose: admission order is row order and nothing depends on timing, so a
 retried task replays the same batches and gives the same output (greedy or seeded).
@@ -11,11 +14,8 @@ retried task replays the same batches and gives the same output (greedy or seede
 
 from __future__ import annotations
 
-from typing import Iterator
-
-import pandas as pd
-
 import dataclasses
+from typing import Iterator
 
 from inference_udf.engine import LLMEngine
 from inference_udf.engine_client import EngineUnavailable
@@ -34,8 +34,8 @@ class _Batch:
 
 
 def generate_rows(engine: LLMEngine, encoder: PromptEncoder, defaults: SamplingParams,
-                  batches: Iterator[tuple[pd.Series, pd.DataFrame]], rows_ahead: int,
-                  output: OutputOptions = OutputOptions()) -> Iterator[pd.DataFrame]:
+                  batches: Iterator[tuple[list, list[dict]]], rows_ahead: int,
+                  output: OutputOptions = OutputOptions()) -> Iterator:
     batches = iter(batches)
     open_batches: list[_Batch] = []
     exhausted = False
@@ -67,11 +67,9 @@ def generate_rows(engine: LLMEngine, encoder: PromptEncoder, defaults: SamplingP
                 batch.pending -= 1
 
 
-def _submit(engine, encoder, defaults, output, prompts: pd.Series,
-            overrides: pd.DataFrame) -> _Batch:
+def _submit(engine, encoder, defaults, output, prompts: list, overrides: list[dict]) -> _Batch:
     batch = _Batch(len(prompts))
-    records = overrides.to_dict("records") if len(overrides.columns) else [{}] * len(prompts)
-    for row, (prompt, override) in enumerate(zip(prompts, records)):
+    for row, (prompt, override) in enumerate(zip(prompts, overrides)):
         try:
             params, system = row_params(defaults, override)
             room = engine.max_model_len - params.max_new_tokens
@@ -79,11 +77,17 @@ def _submit(engine, encoder, defaults, output, prompts: pd.Series,
                 raise ValueError(f"max_new_tokens={params.max_new_tokens} leaves no room for a "
                                  f"prompt in the context of {engine.max_model_len} tokens")
             prompt_ids = encoder.encode(prompt, room, system)
-            for sample in range(output.n):
-                engine.add_request((batch, row, sample), prompt_ids, _nth(params, sample))
+            samples = [_nth(params, sample) for sample in range(output.n)]   # all valid first
+            for sample, sample_params in enumerate(samples):
+                engine.add_request((batch, row, sample), prompt_ids, sample_params)
             batch.pending += 1
+        except EngineUnavailable:
+            raise
         except ValueError as exc:
             batch.results[row] = output.error(str(exc))
+        except Exception as exc:  # noqa: BLE001 - e.g. a chat template refusing the messages
+            batch.results[row] = output.error(f"the row could not be prepared: "
+                                              f"{type(exc).__name__}: {exc}")
     return batch
 
 

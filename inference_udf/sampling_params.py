@@ -3,7 +3,13 @@ becomes an error in that row instead of failing the task."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+
+# Integers go to the device as int64 (a larger one would fail the whole batch's step).
+MAX_INT = 2**63 - 1
+# Below this a temperature only overflows float32 logits; 0 is the way to ask for greedy.
+MIN_TEMPERATURE = 1e-5
 
 
 @dataclass(frozen=True)
@@ -20,6 +26,9 @@ class SamplingParams:
     def __post_init__(self):
         _check_int("max_new_tokens", self.max_new_tokens, minimum=1)
         _check_number("temperature", self.temperature, minimum=0.0)
+        if 0.0 < self.temperature < MIN_TEMPERATURE:
+            raise ValueError(f"temperature must be 0 (greedy) or at least {MIN_TEMPERATURE}: got "
+                             f"{self.temperature!r}")
         _check_int("top_k", self.top_k, minimum=0)
         _check_number("top_p", self.top_p, minimum=0.0, maximum=1.0)
         if self.top_p == 0.0:
@@ -41,11 +50,13 @@ class SamplingParams:
 def _check_int(name, value, minimum):
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}: got {value!r}")
+    if value > MAX_INT:
+        raise ValueError(f"{name} must be at most 2^63 - 1: got {value:.4g}")
 
 
 def _check_number(name, value, minimum, maximum=None):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-        raise ValueError(f"{name} must be a number: got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number: got {value!r}")
     if value < minimum or (maximum is not None and value > maximum):
         bound = f"in [{minimum}, {maximum}]" if maximum is not None else f">= {minimum}"
         raise ValueError(f"{name} must be {bound}: got {value!r}")

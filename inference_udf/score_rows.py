@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from inference_udf.arrow_rows import Unreadable
 from inference_udf.scoring import completion_logprobs
 
 COLUMNS = ("logprob", "prompt_tokens", "completion_tokens", "error")
 
 
-def score_rows(loaded, encoder, prompts: pd.Series, completions: pd.Series, batch_size: int,
+def score_rows(loaded, encoder, prompts: list, completions: list, batch_size: int,
                max_model_len: int) -> pd.DataFrame:
+    """One row per (prompt, completion) pair; a bad pair gets its error and the others go on."""
     results: list[dict] = [None] * len(prompts)
     valid: list[tuple[int, list[int], list[int]]] = []
     for row, (prompt, completion) in enumerate(zip(prompts, completions)):
@@ -18,9 +20,11 @@ def score_rows(loaded, encoder, prompts: pd.Series, completions: pd.Series, batc
             completion_ids = _completion_ids(loaded.tokenizer, completion, max_model_len)
             prompt_ids = encoder.encode(prompt, max_model_len - len(completion_ids))
             valid.append((row, prompt_ids, completion_ids))
-        except ValueError as exc:
+        except Exception as exc:  # noqa: BLE001 - e.g. a chat template refusing the prompt
+            message = str(exc) if isinstance(exc, ValueError) else \
+                f"the row could not be prepared: {type(exc).__name__}: {exc}"
             results[row] = {"logprob": None, "prompt_tokens": None, "completion_tokens": None,
-                            "error": str(exc)}
+                            "error": message}
     for start in range(0, len(valid), batch_size):
         chunk = valid[start:start + batch_size]
         try:
@@ -39,7 +43,14 @@ def score_rows(loaded, encoder, prompts: pd.Series, completions: pd.Series, batc
 
 
 def _completion_ids(tokenizer, completion, max_model_len: int) -> list[int]:
-    if completion is None or not isinstance(completion, str) or not completion:
+    if isinstance(completion, Unreadable):
+        raise ValueError(f"the completion {completion.reason}")
+    if isinstance(completion, (bytes, bytearray)):
+        raise ValueError(f"the completion is binary ({len(completion)} bytes): give a string "
+                         "column (for UTF-8 bytes, CAST(column AS STRING))")
+    if completion is not None and not isinstance(completion, str):
+        raise ValueError(f"the completion must be a string: got {type(completion).__name__}")
+    if not completion:
         raise ValueError("the completion is null or empty: give the text to score")
     ids = tokenizer(completion, add_special_tokens=False)["input_ids"]
     if not ids:

@@ -7,13 +7,15 @@
 
 The model is loaded once per Python worker and reused across tasks. Each task streams its rows
 through one engine (temporal fusion), reading Arrow batches ahead so the engine stays full.
+They are Arrow UDFs (not pandas UDFs) so that an unreadable value fails only its own row
+(``arrow_rows``).
 """
 
 from __future__ import annotations
 
 from typing import Iterator, Tuple
 
-import pandas as pd
+import pyarrow as pa
 
 from inference_udf.admission import admission_policy
 from inference_udf.outputs import OutputOptions
@@ -25,10 +27,10 @@ SCORE_SCHEMA = "logprob double, prompt_tokens int, completion_tokens int, error 
 
 
 class InferenceUDF:
-    """A pandas UDF plus named override columns: ``udf(col, ..., name=column)``."""
+    """An Arrow UDF plus named override columns: ``udf(col, ..., name=column)``."""
 
-    def __init__(self, pandas_udf, allowed_overrides: tuple[str, ...]):
-        self.pandas_udf = pandas_udf
+    def __init__(self, spark_udf, allowed_overrides: tuple[str, ...]):
+        self.spark_udf = spark_udf
         self.allowed_overrides = allowed_overrides
 
     def __call__(self, *columns, **overrides):
@@ -39,12 +41,12 @@ class InferenceUDF:
             raise TypeError(f"unknown per-row override(s) {unknown}: expected some of "
                             f"{list(self.allowed_overrides)}")
         if not self.allowed_overrides:
-            return self.pandas_udf(*columns)
+            return self.spark_udf(*columns)
         if overrides:
             fields = [_column(value).alias(name) for name, value in sorted(overrides.items())]
         else:
             fields = [F.lit(None).cast("string").alias("_none")]
-        return self.pandas_udf(*columns, F.struct(*fields))
+        return self.spark_udf(*columns, F.struct(*fields))
 
 
 def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0.0,
@@ -83,7 +85,9 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
     (the task's ``uwfq.user``) by weighted virtual time over decoded tokens, with the weights of
     ``spark.uwfq.weights``. Off by default.
     """
-    from pyspark.sql.functions import pandas_udf
+    from pyspark.sql.functions import arrow_udf
+
+    from inference_udf.arrow_rows import arrow_type
 
     defaults = SamplingParams(max_new_tokens=max_new_tokens, temperature=temperature,
                               top_p=top_p, top_k=top_k, seed=seed, stop=tuple(stop or ()),
@@ -101,19 +105,24 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
                          "shared_engine=False to get log-probabilities")
     shared = _shared_engine_config(model, settings, engine_options) if shared_engine else None
 
-    @pandas_udf(output.schema)
-    def generate(batches: Iterator[Tuple[pd.Series, pd.DataFrame]]) -> Iterator[pd.DataFrame]:
+    result_type = arrow_type(output.schema)
+
+    @arrow_udf(output.schema)
+    def generate(batches: Iterator[Tuple[pa.Array, pa.Array]]) -> Iterator[pa.Array]:
+        from inference_udf.arrow_rows import generate_inputs, to_arrow
         from inference_udf.loading import engine_for
         from inference_udf.row_stream import generate_rows
 
+        rows = generate_inputs(batches)
         if shared is not None:
-            yield from _generate_shared(shared, settings, defaults, batches, 2 * max_in_flight,
-                                        output)
-            return
-        loaded, encoder = _worker_model(model, settings)
-        engine = engine_for(loaded, **engine_options)
-        yield from generate_rows(engine, encoder, defaults, batches,
-                                 rows_ahead=2 * max_in_flight, output=output)
+            frames = _generate_shared(shared, settings, defaults, rows, 2 * max_in_flight, output)
+        else:
+            loaded, encoder = _worker_model(model, settings)
+            engine = engine_for(loaded, **engine_options)
+            frames = generate_rows(engine, encoder, defaults, rows, rows_ahead=2 * max_in_flight,
+                                   output=output)
+        for frame in frames:
+            yield to_arrow(frame, result_type)
 
     return InferenceUDF(generate, OVERRIDABLE)
 
@@ -126,22 +135,29 @@ def score_udf(model: str, *, chat_template: bool | str = False, system_prompt: s
     log-likelihood of the completion's tokens given the prompt), ``prompt_tokens``,
     ``completion_tokens`` and ``error``. Too-long rows lose the prompt's start with
     ``overflow="truncate"``, else become error rows."""
-    from pyspark.sql.functions import pandas_udf
+    from pyspark.sql.functions import arrow_udf
+
+    from inference_udf.arrow_rows import arrow_type
 
     _check_common(batch_size, overflow)
     _check_model_on_driver(model)
     settings = dict(chat_template=chat_template, system_prompt=system_prompt, overflow=overflow,
                     dtype=dtype, device=device, num_threads=num_threads)
 
-    @pandas_udf(SCORE_SCHEMA)
-    def score(batches: Iterator[Tuple[pd.Series, pd.Series]]) -> Iterator[pd.DataFrame]:
+    result_type = arrow_type(SCORE_SCHEMA)
+
+    @arrow_udf(SCORE_SCHEMA)
+    def score(batches: Iterator[Tuple[pa.Array, pa.Array]]) -> Iterator[pa.Array]:
+        from inference_udf.arrow_rows import to_arrow, values
         from inference_udf.score_rows import score_rows
 
         loaded, encoder = _worker_model(model, settings)
         context = loaded.model.config.get_text_config().max_position_embeddings
         limit = min(max_model_len or context, context)
         for prompts, completions in batches:
-            yield score_rows(loaded, encoder, prompts, completions, batch_size, limit)
+            frame = score_rows(loaded, encoder, values(prompts), values(completions), batch_size,
+                               limit)
+            yield to_arrow(frame, result_type)
 
     return InferenceUDF(score, ())
 

@@ -3,8 +3,11 @@ error values, and results equal the engine run directly (and a direct forward pa
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Iterator, Tuple
 
+import pyarrow as pa
 import pytest
 
 from tests.llm_fixtures import load, torch
@@ -82,9 +85,9 @@ def test_generate_udf_keeps_every_row_in_order(spark, checkpoint, rows):
     for i, prompt, limit in rows:
         got = by_id[i]
         if prompt is None:
-            assert (got.finish_reason, got.error) == ("error", "the prompt is null")
+            assert got.finish_reason == "error" and got.error.startswith("the prompt is null")
         elif prompt == "":
-            assert got.error == "the prompt is empty"
+            assert got.error.startswith("the prompt is empty")
         elif limit == -1:
             assert "max_new_tokens must be an integer >= 1" in got.error
         elif i % 19 == 0:                            # the over-long prompts
@@ -111,8 +114,15 @@ def test_truncate_keeps_the_end_of_long_prompts(spark, checkpoint):
     long_prompt = " ".join(corpus(30, seed=5))
     out = spark.createDataFrame([(long_prompt,), ("spark task",)], "prompt string") \
         .select(gen("prompt").alias("o")).select("o.*").collect()
-    assert out[0].error is None and out[0].prompt_tokens == MAX_LEN - 6
+    keep = MAX_LEN - 6
+    assert out[0].error is None and out[0].prompt_tokens == keep
     assert out[1].prompt_tokens == len(tokenizer_ids(checkpoint, "spark task"))
+    # The answer continues the prompt's END: it is what the last tokens alone give, and the
+    # first ones alone give something else.
+    ids = tokenizer_ids(checkpoint, long_prompt)
+    (end, start), _ = direct(checkpoint, [ids[-keep:], ids[:keep]], [6, 6])
+    assert end != start
+    assert out[0].text == end
 
 
 def test_bad_factory_arguments_fail_before_any_job(spark, checkpoint):
@@ -127,18 +137,71 @@ def test_bad_factory_arguments_fail_before_any_job(spark, checkpoint):
         generate_udf(checkpoint, admission="lifo")
 
 
-def test_past_future_admission_gives_the_same_rows(spark, checkpoint):
-    # A KV budget tight enough that admission matters; the outputs must not change.
+def test_past_future_admission_gives_the_same_rows(spark, checkpoint, tmp_path):
+    # A KV budget tight enough that admission matters: Past-Future runs more requests at once
+    # than reserving each its full max_new_tokens, and the outputs must not change.
     df = spark.createDataFrame([(i, text) for i, text in enumerate(corpus(40, seed=7))],
-                               "id int, prompt string")
-    texts = {}
+                               "id int, prompt string").coalesce(1)
+    texts, engines = {}, {}
     for admission in ("reserve", "past_future"):
         gen = generate_udf(checkpoint, max_new_tokens=24, max_model_len=MAX_LEN, num_threads=1,
                            kv_budget_tokens=2 * MAX_LEN, admission=admission)
-        out = df.select("id", gen("prompt").alias("o")).orderBy("id").select("o.*").collect()
+        folder = tmp_path / admission
+        folder.mkdir()
+        # Sorted here, not by Spark: a sort's sampling job would run the UDF once more.
+        out = sorted(df.select("id", watching_the_engine(gen, folder)("prompt").alias("o"))
+                     .select("id", "o.*").collect())
+        assert [row.id for row in out] == list(range(40))
         assert all(row.error is None for row in out)
         texts[admission] = [row.text for row in out]
+        engines[admission] = [json.loads(f.read_text()) for f in folder.iterdir()]
     assert texts["past_future"] == texts["reserve"]
+    assert [e["policy"] for e in engines["reserve"]] == ["ReserveMaxTokens"]
+    assert [e["policy"] for e in engines["past_future"]] == ["PastFuture"]
+    assert engines["past_future"][0]["peak_running"] > engines["reserve"][0]["peak_running"]
+
+
+def watching_the_engine(udf, folder):
+    """``udf`` that writes, per task, its engine's admission policy and the most requests that
+    ran at once to ``folder`` (the engine itself runs unchanged)."""
+    from pyspark import TaskContext
+    from pyspark.sql.functions import arrow_udf
+
+    from inference_udf.udf import InferenceUDF
+
+    inner, folder = udf.spark_udf.func, str(folder)
+
+    def watched(batches: Iterator[Tuple[pa.Array, pa.Array]]) -> Iterator[pa.Array]:
+        import inference_udf.loading as loading
+
+        seen = {"peak_running": 0}
+        original = loading.engine_for
+
+        def engine_for(*args, **options):
+            engine = original(*args, **options)
+            step = engine.step
+
+            def counted_step():
+                finished = step()
+                seen["peak_running"] = max(seen["peak_running"], len(engine.scheduler.running))
+                return finished
+
+            engine.step = counted_step
+            seen["policy"] = type(engine.scheduler.policy).__name__
+            seen["engine"] = engine
+            return engine
+
+        loading.engine_for = engine_for
+        try:
+            yield from inner(batches)
+        finally:
+            loading.engine_for = original
+            engine = seen.pop("engine", None)
+            if engine is not None:
+                del engine.step                      # the worker keeps the engine for later tasks
+        Path(folder, str(TaskContext.get().partitionId())).write_text(json.dumps(seen))
+
+    return InferenceUDF(arrow_udf(watched, udf.spark_udf.returnType), udf.allowed_overrides)
 
 
 def test_score_udf_equals_a_direct_forward_pass(spark, checkpoint):
@@ -166,19 +229,26 @@ def test_per_row_sampling_overrides(spark, checkpoint):
                        num_threads=1)
     rows = [(0, "spark task", 0.0, None, None), (1, "spark task", 1.2, 5, None),
             (2, "spark task", 1.2, 5, None), (3, "spark task", -1.0, None, None),
-            (4, "spark task", 0.0, None, "be brief and kind")]
+            (4, "spark task", 0.0, None, "be brief and kind"), (5, "spark task", 1.2, 6, None)]
     df = spark.createDataFrame(rows, "id int, p string, t double, seed int, sys string")
     out = df.select("id", gen("p", temperature="t", seed="seed", system_prompt="sys").alias("o")) \
         .orderBy("id").select("o.*").collect()
-    assert out[1].text == out[2].text and out[1].error is None      # same seed, same tokens
     assert "temperature must be >= 0" in out[3].error
     assert out[4].prompt_tokens > out[0].prompt_tokens              # the system prompt is in
+    # Each row decodes with its own temperature and seed: exactly what the engine gives for
+    # those settings, the same seed twice gives the same tokens, and neither sampled text is
+    # the greedy one or the other seed's.
     direct_model, tokenizer = load(checkpoint)
     from inference_udf.prompts import PromptEncoder
 
     ids = PromptEncoder(tokenizer, chat_template=True).encode("spark task", MAX_LEN)
-    greedy = LLMEngine(direct_model, tokenizer, max_model_len=MAX_LEN).generate([ids], SamplingParams(12))[0]
-    assert out[0].text == tokenizer.decode(greedy.output_ids, skip_special_tokens=True)
+    engine = LLMEngine(direct_model, tokenizer, max_model_len=MAX_LEN)
+    settings = [SamplingParams(12), SamplingParams(12, temperature=1.2, seed=5),
+                SamplingParams(12, temperature=1.2, seed=6)]
+    greedy, seed5, seed6 = [tokenizer.decode(r.output_ids, skip_special_tokens=True)
+                            for r in engine.generate([ids] * 3, settings)]
+    assert len({greedy, seed5, seed6}) == 3
+    assert [out[i].text for i in (0, 1, 2, 5)] == [greedy, seed5, seed5, seed6]
 
 
 def test_logprobs_n_and_messages_only_when_asked(spark, checkpoint):
