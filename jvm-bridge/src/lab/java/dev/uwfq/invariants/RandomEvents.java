@@ -15,6 +15,11 @@ import java.util.SplittableRandom;
  * the last task set left, or, as cancellation does, while task sets are still in the pool),
  * capacity changes (told at submissions), weights files rewritten with good and hostile values,
  * and pauses longer than the linger time. Job ids are never reused after a job ended.
+ *
+ * <p>The pool is bounded, as a real application's is (a cap drawn per run, 4 to 64 live task
+ * sets): at the cap, submissions give way to task ends and removals, so jobs keep ending,
+ * lingering and being released all run long, and each event costs the same at the millionth as
+ * at the first.
  */
 final class RandomEvents {
   enum Kind { SUBMIT, TASK_END, REMOVE, JOB_END, WEIGHTS }
@@ -77,6 +82,9 @@ final class RandomEvents {
   private final double cancelRate;
   private final List<Job> jobs = new ArrayList<>(); // not yet ended, or with live task sets
   private final Deque<Event> queued = new ArrayDeque<>();
+  private final int maxLive;
+  private final int[] counts = new int[Kind.values().length];
+  private int live = 0; // task sets in the pool
   private long now = 1_000;
   private int nextStage = 0;
   private int nextSparkJob = 0;
@@ -87,6 +95,17 @@ final class RandomEvents {
     this.rnd = new SplittableRandom(seed);
     this.users = Math.max(1, users);
     this.cancelRate = cancelRate;
+    this.maxLive = 4 + rnd.nextInt(61);
+  }
+
+  /** Events of each kind so far, drain included: "submit=N task_end=N ...". */
+  String counts() {
+    StringBuilder out = new StringBuilder();
+    for (Kind k : Kind.values()) {
+      out.append(out.length() == 0 ? "" : " ").append(k.name().toLowerCase()).append('=')
+          .append(counts[k.ordinal()]);
+    }
+    return out.toString();
   }
 
   long now() {
@@ -94,6 +113,12 @@ final class RandomEvents {
   }
 
   Event next() {
+    Event e = draw();
+    counts[e.kind.ordinal()]++;
+    return e;
+  }
+
+  private Event draw() {
     now += rnd.nextInt(20);
     if (rnd.nextDouble() < 0.005) {
       now += InvariantCheck.LINGER_MS * 3; // ended jobs stop lingering, idle users leave
@@ -103,6 +128,9 @@ final class RandomEvents {
     }
     double r = rnd.nextDouble();
     List<TaskSet> running = liveWith(false);
+    if (live >= maxLive && r < 0.17) { // the pool is full: work ends instead of arriving
+      return r < 0.05 ? removeOne() : taskEnd(running);
+    }
     if (r < 0.10 || jobs.isEmpty()) {
       return jobs.size() < 24 ? submitNewJob() : removeOne();
     } else if (r < 0.15) {
@@ -127,7 +155,7 @@ final class RandomEvents {
         e.job = j.id;
         return e;
       }
-    } else if (r < 0.175) {
+    } else if (r < 0.175 + cancelRate) {
       Event e = new Event(Kind.WEIGHTS);
       StringBuilder text = new StringBuilder();
       for (int u = 0; u < users; u++) {
@@ -140,7 +168,11 @@ final class RandomEvents {
     } else if (r < 0.30) {
       return removeOne();
     }
-    // A task ends (most events).
+    return taskEnd(running); // most events
+  }
+
+  /** A task of a running task set ends; a removal when none has tasks left to run. */
+  private Event taskEnd(List<TaskSet> running) {
     List<TaskSet> busy = new ArrayList<>();
     for (TaskSet t : running) {
       if (t.remaining > 0) {
@@ -179,6 +211,10 @@ final class RandomEvents {
       }
     }
     jobs.clear();
+    live = 0;
+    for (Event e : out) {
+      counts[e.kind.ordinal()]++;
+    }
     return out;
   }
 
@@ -220,6 +256,7 @@ final class RandomEvents {
   private Event submit(Job j, TaskSetInfo info) {
     TaskSet t = new TaskSet(info, j);
     j.live.add(t);
+    live++;
     Event e = new Event(Kind.SUBMIT);
     e.info = info;
     if (rnd.nextDouble() < 0.1) {
@@ -240,14 +277,16 @@ final class RandomEvents {
       }
     }
     if (done.isEmpty()) {
-      Job j = pick(false);
-      if (j != null && j.live.isEmpty()) {
-        return endJob(j);
+      for (Job j : jobs) {
+        if (!j.ended && j.live.isEmpty()) {
+          return endJob(j); // a job whose end was still to come
+        }
       }
-      return submitNewJob();
+      return live > 0 ? taskEnd(liveWith(false)) : submitNewJob();
     }
     TaskSet t = done.get(rnd.nextInt(done.size()));
     t.job.live.remove(t);
+    live--;
     Event e = new Event(Kind.REMOVE);
     e.info = t.info;
     if (t.job.live.isEmpty()) {
