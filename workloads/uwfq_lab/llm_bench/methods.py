@@ -51,14 +51,19 @@ TOPICS = ("the moon", "bread", "a river", "Spark", "the ocean", "chess", "tea", 
           "winter", "bees", "a bridge", "music", "rain", "a map", "trains", "salt")
 ASKS = ("What is {}? Answer in one sentence.", "Give three facts about {}.",
         "Write a short poem about {}.", "Explain {} to a child, step by step, in detail.")
+# Mostly short answers under a generous limit (the case Past-Future admission is for): one ask
+# in 32 is open-ended and may run to the limit.
+SHORT_ASKS = ("What is {}? Answer in one sentence.", "Is {} alive? Answer yes or no.",
+              "Name one colour of {}.", "Describe {} in five words.") * 8
+SHORT_ASKS = SHORT_ASKS[:-1] + ("Tell a long story about {}.",)
 
 
 def make_chat_workload(tokenizer, requests: int, limit_range=(16, 256), mean_gap_s: float = 0.015,
-                       seed: int = 0) -> Workload:
+                       seed: int = 0, asks=ASKS) -> Workload:
     """Chat prompts through the tokenizer's own template; output limits mixed, so that some
     answers end at end-of-turn and some at their limit."""
     rng = random.Random(seed)
-    texts = [ask.format(topic) for topic in TOPICS for ask in ASKS]
+    texts = [ask.format(topic) for topic in TOPICS for ask in asks]
     rng.shuffle(texts)
     prompts = []
     for i in range(requests):

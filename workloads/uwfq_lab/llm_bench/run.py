@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from uwfq_lab.llm_bench import targets
 from uwfq_lab.provenance import cpu_model, git_commit
 
 
@@ -56,10 +57,10 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     import torch
 
-    from uwfq_lab.llm_bench import kv_compare
+    from uwfq_lab.llm_bench import kv_compare, reference_cache
     from inference_udf.device import resolve_dtype
-    from uwfq_lab.llm_bench.methods import (METHODS, make_chat_workload, make_workload,
-                                            padding_free_bound, run_method)
+    from uwfq_lab.llm_bench.methods import (METHODS, SHORT_ASKS, make_chat_workload,
+                                            make_workload, padding_free_bound, run_method)
 
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -77,7 +78,8 @@ def run(args) -> int:
         model, vocab, eos, pad = _load(path, device, dtype)
         limits = tuple(int(x) for x in args.limits.split(","))
         tokenizer = _tokenizer(path)
-        if getattr(tokenizer, "chat_template", None) and args.model != "tiny":
+        chat = bool(getattr(tokenizer, "chat_template", None)) and args.model != "tiny"
+        if chat:
             work = make_chat_workload(tokenizer, args.requests, limits,
                                       mean_gap_s=args.mean_gap_ms / 1000, seed=args.seed)
             warm = make_chat_workload(tokenizer, 4, (4, 8), seed=args.seed + 1)
@@ -87,43 +89,58 @@ def run(args) -> int:
                                  eos_token_id=eos, pad_token_id=pad, seed=args.seed)
             warm = make_workload(vocab, 4, eos_token_id=eos, pad_token_id=pad, seed=args.seed + 1)
         others = [m for m in methods if m != "sequential"]
+        cache_key = reference_cache.key(path, work, dtype, device)
         # transformers' CB switches the model's attention implementation: it gets its own copy.
         models = {m: (_load(path, device, dtype)[0] if m == "hf_continuous" else model)
                   for m in ["sequential"] + others}
-        for method in models:
+        for method in methods:
             run_method(method, models[method], warm, False, args.max_in_flight)
-        rounds: list[dict[str, dict]] = []
+        raw: list[dict[str, tuple[dict, dict]]] = []
         round_loads: list[float | None] = []    # 1-minute load average after each round
         reference = None
         for index in range(max(1, args.repeats)):
             # Alternate the order so that no method always runs first (or last) in a round.
             order = others if index % 2 == 0 else others[::-1]
-            if index < max(1, args.sequential_rounds):
-                order = ["sequential"] + order      # first: its outputs are the reference
+            if index < max(1, args.sequential_rounds) and "sequential" in methods:
+                order = ["sequential"] + order
             # The offline runs back to back, then the online ones: the throughput ratio compares
             # runs seconds apart, under about the same load from whatever else shares the cores.
             offline = {}
             for method in order:
                 offline[method] = run_method(method, models[method], work, False, args.max_in_flight)
-                reference = reference or offline[method]["outputs"]
-            measured = {}
-            for method in order:
-                online = run_method(method, models[method], work, True, args.max_in_flight) \
-                    if args.online else offline[method]
-                measured[method] = _figures(offline[method], online, reference)
-            rounds.append(measured)
+                if method == "sequential":
+                    reference = offline[method]["outputs"]
+                    reference_cache.store(cache_key, reference)
+            raw.append({method: (offline[method], run_method(method, models[method], work, True,
+                                                             args.max_in_flight)
+                                 if args.online else offline[method]) for method in order})
             round_loads.append(_load_average())
             print(f"  round {index + 1}/{args.repeats} (load {round_loads[-1]}): " + ", ".join(
-                f"{m} {f['tokens_per_s']:.0f} tok/s ({f['tokens_per_cpu_s']:.0f}/CPU-s)"
-                for m, f in measured.items()), flush=True)
+                f"{m} {o['tokens_per_s']:.0f} tok/s ({o['tokens_per_cpu_s']:.0f}/CPU-s)"
+                for m, (o, _) in raw[-1].items()), flush=True)
+        if reference is None:
+            # Without sequential in --methods: the stored reference for this model, workload and
+            # versions (read only now, so a reference run elsewhere may finish meanwhile), else
+            # one untimed sequential run.
+            reference = reference_cache.load(cache_key)
+            if reference is None:
+                reference = run_method("sequential", models["sequential"], work, False,
+                                       args.max_in_flight)["outputs"]
+                reference_cache.store(cache_key, reference)
+            else:
+                print(f"  one-at-a-time reference outputs from the cache ({cache_key})", flush=True)
+        rounds = [{m: _figures(o, online, reference) for m, (o, online) in r.items()} for r in raw]
         rows = [_summary(m, [r[m] for r in rounds if m in r]) for m in methods]
         order = list(range(len(work.prompts)))
         bound = padding_free_bound([reference[i] for i in order], args.max_in_flight)
         kv_rows = []
         if args.kv_slots:
-            max_len = max(len(p) for p in work.prompts) + args.kv_limit
-            kv_rows = kv_compare.compare(model, work.prompts, args.kv_limit, max_len,
-                                         args.kv_slots, work.eos_token_id)
+            # Mostly short answers under one generous limit: what Past-Future admission is for.
+            kv_work = make_chat_workload(tokenizer, args.requests, (args.kv_limit, args.kv_limit),
+                                         seed=args.seed, asks=SHORT_ASKS) if chat else work
+            max_len = max(len(p) for p in kv_work.prompts) + args.kv_limit
+            kv_rows = kv_compare.compare(model, kv_work.prompts, args.kv_limit, max_len,
+                                         args.kv_slots, kv_work.eos_token_id)
     result = {"config": {k: v for k, v in vars(args).items() if k not in ("run", "command")},
               "model": path if args.model not in ("tiny", "smollm2") else (
                   "SmolLM2-135M-Instruct (inference_udf.smollm2)" if args.model == "smollm2"
@@ -133,6 +150,7 @@ def run(args) -> int:
               "git": _git(), "rows": rows, "rounds": rounds, "round_load_average_1m": round_loads,
               "ratios": _ratios(rows, rounds),
               "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    result["targets"] = targets.check(result)
     table = _table(rows, len(work.prompts))
     print(table)
     for name, value in result["ratios"].items():
@@ -141,6 +159,7 @@ def run(args) -> int:
     if kv_rows:
         table += "\n\n" + kv_compare.table(kv_rows)
         print(kv_compare.table(kv_rows))
+    print("targets:\n" + targets.text(result["targets"]))
     _write(Path(args.out), result, table)
     return 0
 
@@ -283,6 +302,7 @@ def _write(base: Path, result: dict, table: str) -> None:
     lines += [f"- {name}: {_ratio_text(value)}" for name, value in result["ratios"].items()]
     lines += [f"- padding-free bound over static (static row-steps / useful row-steps): "
               f"{result['padding_free_bound']:.2f}"]
+    lines += ["", "Targets:", "", targets.text(result["targets"])]
     lines += ["", "Every round (offline tokens/s, then tokens per CPU-second):", ""]
     for index, (measured, load) in enumerate(zip(result["rounds"],
                                                  result["round_load_average_1m"]), 1):
