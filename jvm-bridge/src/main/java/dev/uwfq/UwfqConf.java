@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 public final class UwfqConf {
   private static final Logger LOG = LoggerFactory.getLogger(UwfqConf.class);
   private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
+  private static final int MAX_SHOWN = 200;
   private final Function<String, String> lookup;
 
   public UwfqConf(SparkConf conf) {
@@ -101,9 +102,20 @@ public final class UwfqConf {
     return raw == null || raw.isBlank() ? null : raw.trim();
   }
 
+  /**
+   * A new application starts in this JVM: its log names each bad value again (the once-per-key
+   * and value rule is per application, not per JVM).
+   */
+  static void newApplication() {
+    WARNED.clear();
+  }
+
   private static void warn(Setting s, String raw) {
-    if (WARNED.size() < 10_000 && WARNED.add(s.key() + '=' + raw)) {
-      LOG.warn("spark-uwfq: {}={} is not valid (expected {}); using {}", s.key(), raw,
+    // A 10 KB value is shown (and remembered) by its head and length.
+    String shown = raw.length() <= MAX_SHOWN ? raw
+        : raw.substring(0, MAX_SHOWN) + "... (" + raw.length() + " characters)";
+    if (WARNED.size() < 10_000 && WARNED.add(s.key() + '=' + shown)) {
+      LOG.warn("spark-uwfq: {}={} is not valid (expected {}); using {}", s.key(), shown,
           s.expected(), s.defaultValue());
     }
   }

@@ -30,6 +30,7 @@ public final class UwfqDriverPlugin implements DriverPlugin {
 
   @Override
   public void registerMetrics(String appId, PluginContext ctx) {
+    UwfqConf.newApplication();
     UwfqConf conf = new UwfqConf(sc.conf());
     StatusDocument.setSettings(effective(conf));
     dev.uwfq.identity.IdentitySettings.install(conf);

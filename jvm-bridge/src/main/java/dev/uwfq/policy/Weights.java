@@ -122,9 +122,9 @@ public final class Weights {
   private boolean problem(byte[] content, String what) {
     lastContent = content;
     if (!what.equals(lastProblem)) {
-      LOG.warn("spark-uwfq: weights file {}: {}; keeping the {} weights read before (write the "
-          + "file whole, one user=weight line per user, then rename it into place)",
-          file, what, weights.size());
+      LOG.warn("spark-uwfq: weights file {} (spark.uwfq.weightsFile): {}; keeping the {} "
+          + "weights read before (write the file whole, one user=weight line per user, then "
+          + "rename it into place)", file, what, weights.size());
       lastProblem = what;
     }
     return false;
