@@ -277,13 +277,17 @@ def dies_on_first_attempt(udf, marks: Path, partition: int = 0, after_batches: i
     return InferenceUDF(arrow_udf(wrapped, udf.spark_udf.returnType), udf.allowed_overrides)
 
 
-def test_a_worker_dying_mid_partition_is_retried_with_the_same_rows(spark, checkpoint, tmp_path):
+@pytest.mark.parametrize("shared_engine", [False, True], ids=["per-task", "shared-engine"])
+def test_a_worker_dying_mid_partition_is_retried_with_the_same_rows(spark, checkpoint, tmp_path,
+                                                                    shared_engine):
+    """With ``shared_engine=True`` the dying worker is the engine's client: the engine process
+    lives on, drops the gone task's requests, and serves the retry."""
     texts = corpus(48, seed=23)
     rows = [(i, text, 0.8 if i % 3 == 0 else None, 7 + i if i % 3 == 0 else None)
             for i, text in enumerate(texts)]             # every third row seeded, others greedy
     df = spark.createDataFrame(rows, "id int, prompt string, t double, seed long") \
         .repartition(2, "id").sortWithinPartitions("id")
-    gen = generate_udf(checkpoint, **OPTIONS)
+    gen = generate_udf(checkpoint, shared_engine=shared_engine, **OPTIONS)
 
     def run(udf):
         return df.select("id", udf("prompt", temperature="t", seed="seed").alias("o")) \
