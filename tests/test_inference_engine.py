@@ -164,6 +164,11 @@ def test_prompt_that_cannot_fit_is_refused_with_the_reason(tiny):
     (dict(top_p=1.5), r"top_p must be in \[0.0, 1.0\]"),
     (dict(top_k=-2), "top_k must be an integer >= 0"),
     (dict(stop=("",)), "stop must be a list of non-empty strings"),
+    (dict(temperature=float("nan")), "temperature must be a finite number"),
+    (dict(temperature=float("inf")), "temperature must be a finite number"),
+    (dict(temperature=1e-9), r"temperature must be 0 \(greedy\) or at least 1e-05"),
+    (dict(seed=2**64), r"seed must be at most 2\^63 - 1: got 1.845e\+19"),
+    (dict(top_k=2**63), r"top_k must be at most 2\^63 - 1"),
 ])
 def test_sampling_params_say_what_is_wrong(bad, message):
     with pytest.raises(ValueError, match=message):
