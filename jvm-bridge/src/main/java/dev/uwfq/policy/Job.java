@@ -29,6 +29,7 @@ final class Job {
   // (cancelled or failed stages): it leaves with the last of them. -1: no end pending.
   int endPendingThrough = -1;
   final List<Long> taskSetKeys = new ArrayList<>();
+  final List<Long> endedTaskSetKeys = new ArrayList<>(); // its task sets once it left (JobBook)
   // What its running tasks showed at the last ordering round (BasePolicy.refineFromRunning).
   int runningNow = -1; // -1: not yet summed this round
   double runningElapsedMs;

@@ -22,6 +22,10 @@ final class JobBook {
   final Map<String, User> users = new HashMap<>();
   final Lingering lingering;
   final EstimateTracker estimates;
+  // The task sets of ended jobs that still linger: a task that ends after its job left (the
+  // original of a speculative copy, killed once the copy won; a cancelled stage's last task)
+  // is still charged to it, so its real cost counts every attempt once.
+  private final Map<Long, Job> endedTaskSets = new HashMap<>();
   private final Consumer<Job> forgotten;
   int cores;
   private long nextSeq;
@@ -75,10 +79,17 @@ final class JobBook {
     return new Submission(job, ts, joined, grew);
   }
 
-  /** Books a task's run time (and, if it succeeded, its end); returns its task set, or null. */
+  /**
+   * Books a task's run time (and, if it succeeded, its end); returns its task set, or null
+   * (unknown, or its job ended: then a lingering job is still charged the time).
+   */
   TaskSet taskEnded(int stageId, int attempt, long runMs, boolean successful) {
     TaskSet ts = taskSets.get(TaskSetInfo.key(stageId, attempt));
     if (ts == null) {
+      Job ended = endedTaskSets.get(TaskSetInfo.key(stageId, attempt));
+      if (ended != null) {
+        ended.usedMs += Math.max(0, runMs);
+      }
       return null;
     }
     Job job = ts.job;
@@ -129,6 +140,8 @@ final class JobBook {
       TaskSet ts = taskSets.get(key);
       if (ts != null && ts.job == job) {
         taskSets.remove(key);
+        endedTaskSets.put(key, job);
+        job.endedTaskSetKeys.add(key);
       }
     }
     job.taskSetKeys.clear();
@@ -142,9 +155,17 @@ final class JobBook {
     }
     Job displaced = lingering.add(job);
     if (displaced != null) {
-      forgotten.accept(displaced);
+      forget(displaced);
     }
     return job;
+  }
+
+  private void forget(Job job) {
+    for (Long key : job.endedTaskSetKeys) {
+      endedTaskSets.remove(key, job);
+    }
+    job.endedTaskSetKeys.clear();
+    forgotten.accept(job);
   }
 
   /** Forgets ended jobs past their linger time (their cost becomes history). */
@@ -154,7 +175,7 @@ final class JobBook {
       // next stage, say) may continue it, and a part of a job is not its cost.
       config.estimator().onJobCompleted(job.user.name, job.key, job.usedMs, job.inputBytes,
           job.endedTasks);
-      forgotten.accept(job);
+      forget(job);
     });
   }
 
