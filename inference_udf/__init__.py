@@ -3,7 +3,8 @@
 Files, one concept each: ``request`` (state), ``sampling_params``, ``kv_pool`` (block KV pool),
 ``admission`` (policies), ``scheduler``, ``families`` (what runs exactly), ``model_runner``,
 ``sampler``, ``stopping``, ``engine`` (the loop), ``prompts``, ``device``, ``loading``,
-``row_params``, ``row_stream`` and ``score_rows`` (UDF bodies), ``outputs`` (the result struct),
+``arrow_rows`` (Arrow batches to Python rows and back), ``row_params``, ``row_stream`` and
+``score_rows`` (UDF bodies), ``outputs`` (the result struct),
 ``scoring``, ``udf`` (factories), ``tiny`` and ``smollm2`` (checkpoints for tests and examples).
 
 torch and transformers are imported lazily, so ``import inference_udf`` stays cheap.

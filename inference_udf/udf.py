@@ -66,8 +66,9 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
     ``logprobs=k`` also ``token_logprobs`` (each generated token's log-probability) and, for
     k > 0, ``top_logprobs`` (the k likeliest tokens per step); with ``n > 1`` the answer fields
     become ``choices``, an array of n answers (a seeded row gives answer i the seed + i). A null,
-    empty or too-long prompt (``overflow="error"``; with ``"truncate"`` its start is dropped) or
-    a bad per-row value gives an error row; no row is lost. Up to ``max_in_flight`` requests
+    empty, binary or too-long prompt (``overflow="error"``; with ``"truncate"`` its start is
+    dropped), text that is not valid UTF-8, or a per-row value of the wrong type or out of range
+    gives an error row saying what to do; the other rows are unchanged and no row is lost. Up to ``max_in_flight`` requests
     share each decode step. Keys and values live in one pool of ``kv_budget_tokens`` tokens
     (default: ``max_in_flight`` x 1.5 x ``max_model_len`` on the CPU, half the free memory on a
     GPU), allocated once; requests take tokens as they grow. ``max_model_len`` (default 2048,
