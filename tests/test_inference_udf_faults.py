@@ -282,6 +282,12 @@ def test_a_worker_dying_mid_partition_is_retried_with_the_same_rows(spark, check
                                                                     shared_engine):
     """With ``shared_engine=True`` the dying worker is the engine's client: the engine process
     lives on, drops the gone task's requests, and serves the retry."""
+    check_a_dying_worker_is_retried(spark, checkpoint, tmp_path, shared_engine)
+
+
+def check_a_dying_worker_is_retried(spark, checkpoint, tmp_path, shared_engine: bool):
+    """Partition 0's worker dies on its first attempt; the job's rows equal a run without the
+    fault (also used on a local-cluster executor)."""
     texts = corpus(48, seed=23)
     rows = [(i, text, 0.8 if i % 3 == 0 else None, 7 + i if i % 3 == 0 else None)
             for i, text in enumerate(texts)]             # every third row seeded, others greedy
