@@ -205,6 +205,43 @@ def test_order_is_deterministic_on_ties(jvm):
         assert d.order() == list(range(20))
 
 
+@pytest.mark.parametrize("policy", ["uwfq", "ujf", "fifo", "fair"])
+def test_each_tie_break_level_decides(jvm, policy):
+    import random
+
+    # Task sets whose policy keys tie (one logical job's task sets; for fair and ujf nothing
+    # runs, so all of them), each pair differing in one tie-break level only: the earlier
+    # logical job (A arrived before B, whose Spark job and stage ids are lower), then the
+    # earlier Spark job (A's stage 2 rerun for its Spark job 7, after stage 10 of job 5), then
+    # the earlier stage (10 before 11 in one Spark job), then the earlier attempt (10.0 before
+    # its re-attempt 10.1). A comparator missing any level leaves that pair in shuffled order.
+    info_class = getattr(jvm.dev.uwfq.policy, "SchedulingPolicy$TaskSetInfo")
+    view_class = getattr(jvm.dev.uwfq.policy, "SchedulingPolicy$TaskSetView")
+    p = jvm.dev.uwfq.policy
+    config = p.PolicyConfig.defaults(2).withWeights(p.Weights.of("", ""))
+    policy_obj = p.Policies.create(policy, config)
+    # (logical job, Spark job, stage, attempt), in submission order
+    submitted = [("A", 5, 10, 0), ("B", 1, 3, 0), ("A", 5, 11, 0), ("A", 7, 2, 0), ("A", 5, 10, 1)]
+    infos = {}
+    for job, spark_job, stage, attempt in submitted:
+        info = info_class(stage, attempt, spark_job, "u", job, None, 1000, -1, 4)
+        infos[(job, spark_job, stage, attempt)] = info
+        policy_obj.onTaskSetSubmitted(info, 0)
+    expected = [("A", 5, 10, 0), ("A", 5, 10, 1), ("A", 5, 11, 0), ("A", 7, 2, 0), ("B", 1, 3, 0)]
+    rng = random.Random(7)
+    keys = list(infos)
+    for _ in range(8):
+        rng.shuffle(keys)
+        views = jvm.java.util.ArrayList()
+        for k in keys:
+            views.add(view_class(infos[k], 0, 4, None))
+        policy_obj.order(views, 1)
+        got = [(get_field(v, "info").logicalJob(), get_field(v, "info").sparkJobId(),
+                get_field(v, "info").stageId(), get_field(v, "info").stageAttempt())
+               for v in views]
+        assert got == expected
+
+
 def test_identity_rules(jvm):
     ident = jvm.dev.uwfq.identity.Identity
 
