@@ -38,7 +38,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="auto")
-    parser.add_argument("--methods", default="sequential,static,hf_continuous,ours")
+    parser.add_argument("--methods", default="sequential,static,hf_continuous,ours",
+                        help="comma-separated; 'none' runs only the KV comparison")
     parser.add_argument("--repeats", type=int, default=5,
                         help="rounds; each round runs every method back to back, alternating the "
                              "order (ABC, CBA, ...) so they see the same machine load. Medians "
@@ -65,9 +66,10 @@ def run(args) -> int:
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     dtype = resolve_dtype(args.dtype, device)
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    methods = [] if args.methods == "none" else \
+        [m.strip() for m in args.methods.split(",") if m.strip()]
     unknown = [m for m in methods if m not in METHODS]
-    if not methods or unknown:
+    if not (methods or args.methods == "none" and args.kv_slots) or unknown:
         print(f"uwfq bench-llm: --methods: {', '.join(unknown) or 'nothing given'} is not a "
               f"method; expected a comma-separated list of {', '.join(METHODS)}",
               file=sys.stderr)
@@ -88,51 +90,53 @@ def run(args) -> int:
                                  mean_gap_s=args.mean_gap_ms / 1000,
                                  eos_token_id=eos, pad_token_id=pad, seed=args.seed)
             warm = make_workload(vocab, 4, eos_token_id=eos, pad_token_id=pad, seed=args.seed + 1)
-        others = [m for m in methods if m != "sequential"]
-        cache_key = reference_cache.key(path, work, dtype, device)
-        # transformers' CB switches the model's attention implementation: it gets its own copy.
-        models = {m: (_load(path, device, dtype)[0] if m == "hf_continuous" else model)
-                  for m in ["sequential"] + others}
-        for method in methods:
-            run_method(method, models[method], warm, False, args.max_in_flight)
-        raw: list[dict[str, tuple[dict, dict]]] = []
-        round_loads: list[float | None] = []    # 1-minute load average after each round
-        reference = None
-        for index in range(max(1, args.repeats)):
-            # Alternate the order so that no method always runs first (or last) in a round.
-            order = others if index % 2 == 0 else others[::-1]
-            if index < max(1, args.sequential_rounds) and "sequential" in methods:
-                order = ["sequential"] + order
-            # The offline runs back to back, then the online ones: the throughput ratio compares
-            # runs seconds apart, under about the same load from whatever else shares the cores.
-            offline = {}
-            for method in order:
-                offline[method] = run_method(method, models[method], work, False, args.max_in_flight)
-                if method == "sequential":
-                    reference = offline[method]["outputs"]
-                    reference_cache.store(cache_key, reference)
-            raw.append({method: (offline[method], run_method(method, models[method], work, True,
-                                                             args.max_in_flight)
-                                 if args.online else offline[method]) for method in order})
-            round_loads.append(_load_average())
-            print(f"  round {index + 1}/{args.repeats} (load {round_loads[-1]}): " + ", ".join(
-                f"{m} {o['tokens_per_s']:.0f} tok/s ({o['tokens_per_cpu_s']:.0f}/CPU-s)"
-                for m, (o, _) in raw[-1].items()), flush=True)
-        if reference is None:
-            # Without sequential in --methods: the stored reference for this model, workload and
-            # versions (read only now, so a reference run elsewhere may finish meanwhile), else
-            # one untimed sequential run.
-            reference = reference_cache.load(cache_key)
+        rows, rounds, round_loads, bound = [], [], [], None
+        if methods:
+            others = [m for m in methods if m != "sequential"]
+            cache_key = reference_cache.key(path, work, dtype, device)
+            # transformers' CB switches the model's attention implementation: it gets its own copy.
+            models = {m: (_load(path, device, dtype)[0] if m == "hf_continuous" else model)
+                      for m in ["sequential"] + others}
+            for method in methods:
+                run_method(method, models[method], warm, False, args.max_in_flight)
+            raw: list[dict[str, tuple[dict, dict]]] = []
+            round_loads: list[float | None] = []    # 1-minute load average after each round
+            reference = None
+            for index in range(max(1, args.repeats)):
+                # Alternate the order so that no method always runs first (or last) in a round.
+                order = others if index % 2 == 0 else others[::-1]
+                if index < max(1, args.sequential_rounds) and "sequential" in methods:
+                    order = ["sequential"] + order
+                # The offline runs back to back, then the online ones: the throughput ratio compares
+                # runs seconds apart, under about the same load from whatever else shares the cores.
+                offline = {}
+                for method in order:
+                    offline[method] = run_method(method, models[method], work, False, args.max_in_flight)
+                    if method == "sequential":
+                        reference = offline[method]["outputs"]
+                        reference_cache.store(cache_key, reference)
+                raw.append({method: (offline[method], run_method(method, models[method], work, True,
+                                                                 args.max_in_flight)
+                                     if args.online else offline[method]) for method in order})
+                round_loads.append(_load_average())
+                print(f"  round {index + 1}/{args.repeats} (load {round_loads[-1]}): " + ", ".join(
+                    f"{m} {o['tokens_per_s']:.0f} tok/s ({o['tokens_per_cpu_s']:.0f}/CPU-s)"
+                    for m, (o, _) in raw[-1].items()), flush=True)
             if reference is None:
-                reference = run_method("sequential", models["sequential"], work, False,
-                                       args.max_in_flight)["outputs"]
-                reference_cache.store(cache_key, reference)
-            else:
-                print(f"  one-at-a-time reference outputs from the cache ({cache_key})", flush=True)
-        rounds = [{m: _figures(o, online, reference) for m, (o, online) in r.items()} for r in raw]
-        rows = [_summary(m, [r[m] for r in rounds if m in r]) for m in methods]
-        order = list(range(len(work.prompts)))
-        bound = padding_free_bound([reference[i] for i in order], args.max_in_flight)
+                # Without sequential in --methods: the stored reference for this model, workload and
+                # versions (read only now, so a reference run elsewhere may finish meanwhile), else
+                # one untimed sequential run.
+                reference = reference_cache.load(cache_key)
+                if reference is None:
+                    reference = run_method("sequential", models["sequential"], work, False,
+                                           args.max_in_flight)["outputs"]
+                    reference_cache.store(cache_key, reference)
+                else:
+                    print(f"  one-at-a-time reference outputs from the cache ({cache_key})", flush=True)
+            rounds = [{m: _figures(o, online, reference) for m, (o, online) in r.items()} for r in raw]
+            rows = [_summary(m, [r[m] for r in rounds if m in r]) for m in methods]
+            order = list(range(len(work.prompts)))
+            bound = padding_free_bound([reference[i] for i in order], args.max_in_flight)
         kv_rows = []
         if args.kv_slots:
             # Mostly short answers under one generous limit: what Past-Future admission is for.
@@ -155,7 +159,8 @@ def run(args) -> int:
     print(table)
     for name, value in result["ratios"].items():
         print(f"{name}: {_ratio_text(value)}")
-    print(f"padding-free bound over static (static row-steps / useful row-steps): {bound:.2f}")
+    if bound is not None:
+        print(f"padding-free bound over static (static row-steps / useful row-steps): {bound:.2f}")
     if kv_rows:
         table += "\n\n" + kv_compare.table(kv_rows)
         print(kv_compare.table(kv_rows))
@@ -300,8 +305,9 @@ def _write(base: Path, result: dict, table: str) -> None:
              f"Commit: {result['git']['commit']}{' (dirty)' if result['git']['dirty'] else ''}",
              "", table, ""]
     lines += [f"- {name}: {_ratio_text(value)}" for name, value in result["ratios"].items()]
-    lines += [f"- padding-free bound over static (static row-steps / useful row-steps): "
-              f"{result['padding_free_bound']:.2f}"]
+    if result["padding_free_bound"] is not None:
+        lines += [f"- padding-free bound over static (static row-steps / useful row-steps): "
+                  f"{result['padding_free_bound']:.2f}"]
     lines += ["", "Targets:", "", targets.text(result["targets"])]
     lines += ["", "Every round (offline tokens/s, then tokens per CPU-second):", ""]
     for index, (measured, load) in enumerate(zip(result["rounds"],
