@@ -155,14 +155,14 @@ def run(args) -> int:
               "ratios": _ratios(rows, rounds),
               "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     result["targets"] = targets.check(result)
-    table = _table(rows, len(work.prompts))
+    table = _table(rows, len(work.prompts)) if rows else ""
     print(table)
     for name, value in result["ratios"].items():
         print(f"{name}: {_ratio_text(value)}")
     if bound is not None:
         print(f"padding-free bound over static (static row-steps / useful row-steps): {bound:.2f}")
     if kv_rows:
-        table += "\n\n" + kv_compare.table(kv_rows)
+        table += ("\n\n" if table else "") + kv_compare.table(kv_rows)
         print(kv_compare.table(kv_rows))
     print("targets:\n" + targets.text(result["targets"]))
     _write(Path(args.out), result, table)
@@ -296,10 +296,13 @@ def _write(base: Path, result: dict, table: str) -> None:
     base.parent.mkdir(parents=True, exist_ok=True)
     base.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     config = result["config"]
+    workload = (f"{config['requests']} requests, output limits {config['limits']}, max in flight "
+                f"{config['max_in_flight']}, Poisson mean gap {config['mean_gap_ms']} ms"
+                if result["rows"] else
+                f"KV comparison only: {config['requests']} short-answer chat prompts, limit "
+                f"{config['kv_limit']}, the bytes of {config['kv_slots']} full-length slots")
     lines = [f"# LLM batching benchmark ({result['when']})", "",
-             f"Model: {result['model']}. {config['requests']} requests, output limits "
-             f"{config['limits']}, max in flight "
-             f"{config['max_in_flight']}, Poisson mean gap {config['mean_gap_ms']} ms, "
+             f"Model: {result['model']}. {workload}, "
              f"{config['threads']} torch thread(s), device {config['device']}.", "",
              f"Machine: {result['machine']}", "",
              f"Commit: {result['git']['commit']}{' (dirty)' if result['git']['dirty'] else ''}",
