@@ -66,6 +66,7 @@ class LLMEngine:
     def reset(self) -> None:
         """Drop every queued and running request (e.g. after a failed task)."""
         self.scheduler.reset()
+        self.runner.reset()
 
     @property
     def has_unfinished(self) -> bool:
@@ -87,7 +88,8 @@ class LLMEngine:
         if scheduler.running:
             scheduler.prepare_decode()
             running = scheduler.running
-            if self._postprocess(running, self.runner.decode(running), self._decode_sampler):
+            logits = self.runner.decode(running)
+            if self._postprocess(running, logits, self._decode_sampler):
                 finished += scheduler.retire()
         return finished
 
@@ -106,6 +108,8 @@ class LLMEngine:
         any request finished."""
         any_finished = False
         tokens, stops = sampler.step(logits, requests)
+        if sampler is self._decode_sampler:
+            self.runner.advance(sampler.last_tokens)
         for request, token, stop in zip(requests, tokens, stops):
             append_token(request, token, self.stop_token_ids, self._detokenize,
                          is_stop_token=stop, tails=self._tails)

@@ -75,11 +75,14 @@ class RemoteEngine:
             return []
         message = self._receive()
         finished = []
-        for request_id, output_ids, reason, stop_text_end, error in message["results"]:
+        for (request_id, output_ids, reason, stop_text_end, error, token_logprobs,
+             top_logprobs) in message["results"]:
             request = self._pending.pop(request_id)
             request.output_ids = output_ids
             request.status, request.finish_reason = Status.FINISHED, FinishReason(reason)
             request.stop_text_end, request.error = stop_text_end, error
+            request.token_logprobs = token_logprobs
+            request.top_logprobs = [[tuple(pair) for pair in step] for step in top_logprobs]
             finished.append(request)
         return finished
 

@@ -26,6 +26,8 @@ import time
 from inference_udf.channel import ChannelClosed, receive, send
 from inference_udf.sampling_params import SamplingParams
 
+FIRST_WEIGHTS_READ_S = 5.0
+
 
 class _Connection:
     def __init__(self, sock: socket.socket):
@@ -47,8 +49,21 @@ def serve(socket_path: str, config: dict, watch_pid: int | None) -> None:
     engine = engine_for(loaded, **config["engine_options"])
     shared = SharedEngine(engine, config.get("weights"), fifo=config.get("fifo", False))
     hello = {"op": "hello", "pid": os.getpid(), "model": config["model"], "models_loaded": 1,
-             "max_model_len": engine.max_model_len, "tasks_served": 0}
+             "max_model_len": engine.max_model_len, "tasks_served": 0, "weights_file_reads": 0}
     inbox: queue.Queue = queue.Queue()
+    if config.get("weights_file"):
+        from inference_udf.user_weights import WeightsFile
+
+        # Read on its own thread; the engine thread takes new weights between steps. The first
+        # read is awaited (briefly: a hung mount must not hold the start), so that the file's
+        # weights hold from the first request.
+        def read():
+            hello["weights_file_reads"] += 1
+
+        first = WeightsFile(config["weights_file"]).watch(
+            lambda weights: inbox.put((None, {"op": "weights", "weights": weights})),
+            on_read=read)
+        first.wait(FIRST_WEIGHTS_READ_S)
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     if os.path.exists(socket_path):
@@ -96,7 +111,8 @@ def _engine_loop(shared, inbox: queue.Queue, hello: dict) -> None:
         for pending, request in shared.step():
             replies.setdefault(pending.owner, []).append(
                 [pending.request_id, request.output_ids, request.finish_reason.value,
-                 request.stop_text_end, request.error])
+                 request.stop_text_end, request.error, request.token_logprobs,
+                 request.top_logprobs])
         for connection, results in replies.items():
             _send(connection, {"op": "done", "results": results})
 
@@ -116,8 +132,11 @@ def _handle(shared, connection: _Connection, message: dict, hello: dict) -> None
     elif op == "closed":
         connection.open = False
         shared.drop_owner(connection)
+    elif op == "weights":
+        shared.queue.weights = dict(message["weights"])
     elif op == "stats":
         _send(connection, dict(hello, op="stats", steps=shared.steps,
+                               weights=dict(shared.queue.weights),
                                tokens=dict(shared.queue.tokens),
                                contended_tokens=dict(shared.contended_tokens)))
 
@@ -151,6 +170,9 @@ def main(argv=None) -> int:
     parser.add_argument("--config", required=True, help="JSON: model, device, dtype, ...")
     parser.add_argument("--watch-pid", type=int, default=None)
     args = parser.parse_args(argv)
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     serve(args.socket, json.loads(args.config), args.watch_pid)
     return 0
 

@@ -5,7 +5,8 @@
 - ``decode(running)``: ONE fused step over every running request, each at its own length:
   per-row position ids (absolute-position models such as GPT-2 need them as much as RoPE models)
   and a per-row additive mask over its own tokens, read back from its blocks up to the longest
-  request's length; returns ``[B, vocab]``.
+  request's length; returns ``[B, vocab]``. Tokens, positions and block tables stay on the
+  device between steps (``DecodeState``); ``advance(tokens)`` hands the step's sampled ids on.
 
 Both go through the model's own ``forward`` (``logits_to_keep`` picks the rows' last
 positions), so whatever its head does to the logits (Gemma2's final softcapping, Granite's
@@ -20,6 +21,7 @@ from typing import Sequence
 
 import torch
 
+from inference_udf.decode_state import DecodeState
 from inference_udf.families import FULL, SLIDING, attention_layout, check_supported
 from inference_udf.kv_pool import DecodeView, KVBlockPool, PrefillView
 from inference_udf.request import Request
@@ -41,9 +43,22 @@ class ModelRunner:
         self.masked = torch.tensor(torch.finfo(self.dtype).min, dtype=self.dtype, device=self.device)
         self.zero = torch.zeros((), dtype=self.dtype, device=self.device)
         self.positions = torch.arange(max_model_len, device=self.device)
+        self.max_blocks = self.pool.blocks_for(max_model_len)
+        self._state: DecodeState | None = None
+
+    def reset(self) -> None:
+        """Forget the decode state (the engine dropped its requests)."""
+        self._state = None
+
+    @torch.inference_mode()
+    def advance(self, tokens: torch.Tensor) -> None:
+        """The last decode step's sampled ids (``[B]``, on the device), in its row order."""
+        if self._state is not None:
+            self._state.advance(tokens)
 
     @torch.inference_mode()
     def prefill(self, requests: Sequence[Request]) -> torch.Tensor:
+        self._state = None        # new requests join: the next decode batch is a new one
         lengths = torch.tensor([r.prompt_len for r in requests], device=self.device)
         width = int(lengths.max())
         input_ids = torch.zeros((len(requests), width), dtype=torch.long)
@@ -66,17 +81,21 @@ class ModelRunner:
 
     @torch.inference_mode()
     def decode(self, running: Sequence[Request]) -> torch.Tensor:
-        # One small tensor from Python per step: each request's last sampled token and the
-        # position it goes in at (num_tokens - 1). Attention reads each request's own tokens up
-        # to the longest active length, never a worst-case reservation.
-        state = torch.tensor([(r.output_ids[-1], r.num_tokens - 1) for r in running],
-                             device=self.device)
-        input_ids, positions = state[:, :1], state[:, 1]
-        width = max(r.num_tokens for r in running)
+        # Each request's last token goes in at position num_tokens - 1. A steady step finds
+        # tokens, positions and block tables on the device already; a new batch copies them
+        # over once. Attention reads each request's own tokens up to the longest active length,
+        # never a worst-case reservation.
+        state = self._state
+        if state is None or not state.matches(running):
+            state = self._state = DecodeState(running, self.pool, self.max_blocks)
+        else:
+            state.sync_blocks()
+        input_ids, positions = state.tokens[:, None], state.positions
+        width = max(state.host_positions) + 1
         masks = self._masks(positions[:, None], self.positions[None, :width])   # [B, W]
         masks = {kind: mask[:, None, None, :] for kind, mask in masks.items()}
         pool = self.pool
-        rows = pool.token_rows(pool.block_table([r.blocks for r in running], width), width)
+        rows = pool.token_rows(state.block_table[:, :pool.blocks_for(width)], width)
         new_rows = rows.gather(1, positions[:, None])[:, 0]
         view = DecodeView(pool, new_rows, rows)
         return self._logits(input_ids, masks, positions[:, None], view, 1)

@@ -35,6 +35,7 @@ class BatchSampler:
         self.stop_token_ids = tuple(stop_token_ids)
         self._key: tuple | None = None
         self._settings: _BatchSettings | None = None
+        self.last_tokens: torch.Tensor | None = None    # the last step's ids, on the device
 
     def sample(self, logits: torch.Tensor, requests: Sequence[Request]) -> torch.Tensor:
         """Next token per row, ``[B]`` long, on the logits' device."""
@@ -44,6 +45,7 @@ class BatchSampler:
         """Next token and whether it is a stop token, per row: one device-to-host copy."""
         settings = self._settings_for(requests)
         tokens = settings.sample(logits, requests)
+        self.last_tokens = tokens
         stopped = settings.stop_hits(tokens)
         both = torch.stack((tokens, stopped.long())).tolist()            # the step's one transfer
         record_logprobs(logits, requests, both[0])

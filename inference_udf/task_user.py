@@ -36,12 +36,11 @@ def connect_user(tag: str) -> str | None:
     return tag[len(CONNECT_OPERATION_PREFIX):session].strip() or None
 
 
-def driver_weights_and_default_user() -> tuple[dict[str, float], str]:
-    """``spark.uwfq.weights`` and ``spark.uwfq.defaultUser`` of the active session (driver side);
-    a bad weights value is warned about and ignored (every user weighs 1)."""
-    import warnings
-
-    from spark_uwfq.options import parse_weights
+def driver_weights_and_default_user() -> tuple[dict[str, float], str | None, str]:
+    """``spark.uwfq.weights`` (by the scheduler's rules: a bad entry is skipped, with a
+    warning), ``spark.uwfq.weightsFile`` (None when unset; the engine process reads it) and
+    ``spark.uwfq.defaultUser`` of the active session (driver side)."""
+    from inference_udf.user_weights import parse_spec
 
     try:
         from pyspark.sql import SparkSession
@@ -49,12 +48,8 @@ def driver_weights_and_default_user() -> tuple[dict[str, float], str]:
     except ImportError:
         spark = None
     if spark is None:
-        return {}, "default"
-    raw = spark.conf.get("spark.uwfq.weights", "") or ""
+        return {}, None, "default"
+    spec = spark.conf.get("spark.uwfq.weights", "") or ""
+    weights_file = (spark.conf.get("spark.uwfq.weightsFile", "") or "").strip() or None
     default_user = (spark.conf.get("spark.uwfq.defaultUser", "default") or "default").strip()
-    try:
-        return (parse_weights(raw) if raw.strip() else {}), default_user or "default"
-    except (ValueError, TypeError):
-        warnings.warn(f"spark.uwfq.weights={raw!r} is not 'user:weight,...' with positive "
-                      "weights: the shared engine weighs every user 1")
-        return {}, default_user or "default"
+    return parse_spec(spec), weights_file, default_user or "default"

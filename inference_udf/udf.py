@@ -84,7 +84,8 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
     engine process there (one copy of the weights; all tasks' requests share each decode step;
     ``num_threads`` is then that process's thread count). Free decode slots go to Spark users
     (the task's ``uwfq.user``) by weighted virtual time over decoded tokens, with the weights of
-    ``spark.uwfq.weights``. Off by default.
+    ``spark.uwfq.weights``, replaced by those of ``spark.uwfq.weightsFile`` when the engine
+    process can read that file (re-read once a second). Off by default.
     """
     from pyspark.sql.functions import arrow_udf
 
@@ -101,9 +102,6 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
                     dtype=dtype, device=device, num_threads=num_threads)
     engine_options = dict(max_num_seqs=max_in_flight, max_model_len=max_model_len,
                           kv_budget_tokens=kv_budget_tokens, admission=admission)
-    if shared_engine and logprobs is not None:
-        raise ValueError("logprobs is not carried back from the shared engine: use "
-                         "shared_engine=False to get log-probabilities")
     shared = _shared_engine_config(model, settings, engine_options) if shared_engine else None
 
     result_type = arrow_type(output.schema)
@@ -166,9 +164,9 @@ def score_udf(model: str, *, chat_template: bool | str = False, system_prompt: s
 def _shared_engine_config(model: str, settings: dict, engine_options: dict) -> dict:
     from inference_udf.task_user import driver_weights_and_default_user
 
-    weights, default_user = driver_weights_and_default_user()
+    weights, weights_file, default_user = driver_weights_and_default_user()
     return dict(model=str(model), dtype=settings["dtype"], engine_options=engine_options,
-                weights=weights, default_user=default_user)
+                weights=weights, weights_file=weights_file, default_user=default_user)
 
 
 def _generate_shared(shared: dict, settings: dict, defaults, batches, rows_ahead: int, output):

@@ -67,3 +67,28 @@ def cuda_syncs_are_errors():
         yield
     finally:
         torch.cuda.set_sync_debug_mode("default")
+
+
+# Each builds a tensor from host values (on a GPU: a host-to-device copy per call).
+FROM_HOST = ("tensor", "as_tensor", "from_numpy")
+
+
+@contextlib.contextmanager
+def count_host_tensors():
+    """Count tensors built from Python values inside the block (``torch.tensor`` and kin)."""
+    counter = SyncCounter()
+    originals = {name: getattr(torch, name) for name in FROM_HOST}
+
+    def counting(name, original):
+        def build(*args, **kwargs):
+            counter.calls.append(name)
+            return original(*args, **kwargs)
+        return build
+
+    for name, original in originals.items():
+        setattr(torch, name, counting(name, original))
+    try:
+        yield counter
+    finally:
+        for name, original in originals.items():
+            setattr(torch, name, original)

@@ -1,6 +1,7 @@
 """The decode step's host side: batched sampling on the device gives the per-row sampler's
 tokens for the same seeds, stop ids are checked on the device, the whole step reads one tensor
-back, and stop strings are found from the new tail of the text alone."""
+back and builds no tensor from host values while the batch stays the same, and stop strings are
+found from the new tail of the text alone."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import random
 
 import pytest
 
-from tests.host_sync import count_host_syncs, cuda_syncs_are_errors
+from tests.host_sync import count_host_syncs, count_host_tensors, cuda_syncs_are_errors
 from tests.llm_fixtures import torch
 
 from inference_udf.request import FinishReason, Request
@@ -185,7 +186,13 @@ def test_a_steady_engine_decode_step_reads_one_tensor_back(tmp_path):
         engine.add_request(i, [5 + i, 9, 12], P(40, temperature=0.8 * (i % 2), seed=i, top_p=0.9))
     for _ in range(3):                     # prefill, then the decode batch settles
         engine.step()
-    with count_host_syncs() as syncs:
-        for _ in range(5):
+    with count_host_syncs() as syncs, count_host_tensors() as built:
+        for _ in range(5):                 # positions 6..10: no request takes a new KV block
             engine.step()
     assert syncs.calls == ["tolist"] * 5
+    # Tokens, positions, masks and block tables stay on the device between steady steps.
+    assert built.calls == []
+    with count_host_tensors() as built:
+        for _ in range(6):                 # position 16 starts every request's second block
+            engine.step()
+    assert built.calls == ["tensor"]       # the new blocks, in one small copy
