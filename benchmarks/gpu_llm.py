@@ -7,10 +7,11 @@ Qwen2- and Llama-shaped configs of ~0.5B and ~1B parameters with random bf16 wei
 hub). For each batch size the engine's decode step (``LLMEngine.step`` with every slot busy)
 is timed over steady steps: tokens/s, step time, and the bytes a step must read (all weights
 plus the live KV) over the step time, as a fraction of the device-to-device copy bandwidth
-measured here (a copy reads and writes each byte: 2 x size / time). Beside it, transformers'
-``generate`` with static batching and a static cache, its prefill subtracted. A CUDA-graphed
-decode step is not implemented yet: its column says so. Writes
-benchmarks/results/gpu_llm.{json,md} with the machine and commit.
+measured here (a copy reads and writes each byte: 2 x size / time), eager and with the decode
+step replayed as CUDA graphs (``LLMEngine(cuda_graphs=True)``; on the CPU there are no graphs and
+the graphed columns stay empty). Beside it, transformers' ``generate`` with static batching and a
+static cache, its prefill subtracted. Writes benchmarks/results/gpu_llm.{json,md} with the
+machine and commit.
 """
 
 from __future__ import annotations
@@ -71,15 +72,16 @@ def copy_bandwidth(device: torch.device, size_mb: int) -> float:
     return 2 * source.numel() * repeats / (time.perf_counter() - start)
 
 
-def engine_decode(model, batch: int, steps: int) -> dict:
+def engine_decode(model, batch: int, steps: int, cuda_graphs: bool = False) -> dict:
     engine = LLMEngine(model, max_num_seqs=batch, num_staging_slots=1,
-                       max_model_len=PROMPT_LEN + steps + 8, eos_token_ids=[])
+                       max_model_len=PROMPT_LEN + steps + 8, eos_token_ids=[],
+                       cuda_graphs=cuda_graphs)
     prompts = [[(7 * i + j) % 500 + 3 for j in range(PROMPT_LEN)] for i in range(batch)]
     for i, prompt in enumerate(prompts):
         engine.add_request(i, prompt, SamplingParams(max_new_tokens=steps + 4))
     while len(engine.scheduler.running) < batch:          # prefill everything first
         engine.step()
-    for _ in range(2):                                     # warm-up decode steps
+    for _ in range(2):                                     # warm-up decode steps (and captures)
         engine.step()
     device = model.device
     _sync(device)
@@ -90,7 +92,9 @@ def engine_decode(model, batch: int, steps: int) -> dict:
     step_s = (time.perf_counter() - start) / steps
     live_tokens = sum(r.num_tokens for r in engine.scheduler.running)
     kv_bytes = live_tokens * engine.runner.pool.bytes_per_token
-    return {"step_ms": step_s * 1e3, "tokens_per_s": batch / step_s, "kv_bytes": kv_bytes}
+    graphs = engine.runner.graphs
+    return {"step_ms": step_s * 1e3, "tokens_per_s": batch / step_s, "kv_bytes": kv_bytes,
+            "graphed": bool(graphs is not None and graphs.enabled and graphs.captured)}
 
 
 @torch.inference_mode()
@@ -126,6 +130,10 @@ def run(args) -> list[dict]:
         weight_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
         for batch in args.batches:
             ours = engine_decode(model, batch, args.steps)
+            graphed = (engine_decode(model, batch, args.steps, cuda_graphs=True)
+                       if device.type == "cuda" and not args.no_graphs else None)
+            if graphed is not None and not graphed["graphed"]:
+                graphed = None                             # capture failed: it ran eager
             theirs = generate_static(model, batch, args.steps)
             read = weight_bytes + ours["kv_bytes"]
             rows.append({
@@ -133,7 +141,10 @@ def run(args) -> list[dict]:
                 "batch": batch, "engine_step_ms": round(ours["step_ms"], 3),
                 "engine_tokens_per_s": round(ours["tokens_per_s"], 1),
                 "engine_roofline_fraction": round(read / (ours["step_ms"] / 1e3) / bandwidth, 4),
-                "graphed_step_ms": None,                   # CUDA graphs: not implemented yet
+                "graphed_step_ms": round(graphed["step_ms"], 3) if graphed else None,
+                "graphed_tokens_per_s": round(graphed["tokens_per_s"], 1) if graphed else None,
+                "graphed_roofline_fraction": (round(read / (graphed["step_ms"] / 1e3) / bandwidth, 4)
+                                              if graphed else None),
                 "generate_static_step_ms": round(theirs["step_ms"], 3),
                 "generate_static_tokens_per_s": round(theirs["tokens_per_s"], 1),
                 "bytes_per_step_mb": round(read / 2**20, 1),
@@ -150,7 +161,8 @@ def _line(row: dict) -> str:
 
 
 COLUMNS = ("shape", "params_m", "batch", "engine_step_ms", "engine_tokens_per_s",
-           "engine_roofline_fraction", "graphed_step_ms", "generate_static_step_ms",
+           "engine_roofline_fraction", "graphed_step_ms", "graphed_tokens_per_s",
+           "graphed_roofline_fraction", "generate_static_step_ms",
            "generate_static_tokens_per_s", "bytes_per_step_mb")
 
 
@@ -175,6 +187,7 @@ def main(argv=None) -> int:
     parser.add_argument("--shapes", nargs="+", default=None, choices=sorted(SHAPES))
     parser.add_argument("--batches", nargs="+", type=int, default=None)
     parser.add_argument("--steps", type=int, default=None)
+    parser.add_argument("--no-graphs", action="store_true", help="eager steps only")
     parser.add_argument("--out", default=str(_CHECKOUT / "benchmarks" / "results"))
     args = parser.parse_args(argv)
     if args.smoke:

@@ -286,6 +286,19 @@ COLUMNS = ("setting", "runs", "tokens", "seconds", "tokens_per_s", "tokens_per_s
            "tokens_per_cpu_s", "tokens_per_cpu_s_ratio", "peak_pss_mb", "weight_copies")
 
 
+def _without_out(argv: list[str]) -> list[str]:
+    """The command line as recorded: where the results were written is not part of it."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--out":
+            skip = True
+        elif not arg.startswith("--out="):
+            kept.append(arg)
+    return kept
+
+
 def _limits(text: str) -> tuple[int, int]:
     low, high = (int(v) for v in text.split(","))
     if not 1 <= low <= high:
@@ -334,7 +347,7 @@ def main(argv=None) -> int:
             "max_new_tokens": list(args.limits), "seats_per_task": args.seats,
             "shared_seats": PARTITIONS * args.seats, "threads_per_slot": args.threads,
             "repeats": args.repeats, "command": "python benchmarks/shared_engine_cluster.py "
-            + " ".join(argv if argv is not None else sys.argv[1:])}
+            + " ".join(_without_out(argv if argv is not None else sys.argv[1:]))}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "shared_engine_cluster.json").write_text(json.dumps(

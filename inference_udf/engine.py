@@ -29,7 +29,8 @@ class LLMEngine:
     def __init__(self, model, tokenizer=None, *, max_num_seqs: int = 16,
                  num_staging_slots: int | None = None, max_model_len: int | None = None,
                  kv_budget_tokens: int | None = None, block_size: int = DEFAULT_BLOCK_SIZE,
-                 admission: AdmissionPolicy | str | None = None, eos_token_ids: Iterable[int] | None = None):
+                 admission: AdmissionPolicy | str | None = None, eos_token_ids: Iterable[int] | None = None,
+                 cuda_graphs: bool = False):
         self.tokenizer = tokenizer
         context = getattr(model.config.get_text_config(), "max_position_embeddings", None) or \
             getattr(model.config, "n_positions", 2048)
@@ -41,7 +42,9 @@ class LLMEngine:
         # One block of slack per seat: a request wastes less than a block, so any set of
         # requests holding at most ``budget`` tokens always finds its blocks.
         num_blocks = -(-budget // block_size) + seats
-        self.runner = ModelRunner(model, num_blocks, self.max_model_len, block_size)
+        # cuda_graphs: replay a captured decode step per (batch, width) bucket on a GPU.
+        self.runner = ModelRunner(model, num_blocks, self.max_model_len, block_size,
+                                  max_batch=max_num_seqs, cuda_graphs=cuda_graphs)
         self.scheduler = Scheduler(self.runner.pool, budget, self.max_model_len, max_num_seqs,
                                    num_staging_slots, admission_policy(admission))
         if eos_token_ids is None:

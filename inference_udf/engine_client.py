@@ -103,6 +103,13 @@ class RemoteEngine:
     def close(self) -> None:
         self.sock.close()
 
+    def interrupt(self) -> None:
+        """Wake a ``step`` blocked on the engine's answer (the task is over): it raises."""
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
     def _send(self, message: dict) -> None:
         try:
             send(self.sock, message)

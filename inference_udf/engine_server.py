@@ -3,8 +3,10 @@
     python -m inference_udf.engine_server --socket PATH --config JSON --watch-pid PID
 
 Loads the model once, then listens on a Unix socket. Each task opens one connection and sends
-its rows; an engine thread runs the ``SharedEngine`` (all tasks' requests share every decode
-step) and sends each finished request back on its task's connection. A connection that closes
+its rows; a reader thread per connection decodes its messages, the engine thread runs the
+``SharedEngine`` (all tasks' requests share every decode step), and a writer thread sends each
+finished request back on its task's connection, so the engine thread does no socket I/O or
+message encoding between steps. A connection that closes
 (the task ended, failed or was killed) has its requests dropped. The process exits when the
 executor (``--watch-pid``) is gone.
 
@@ -74,6 +76,8 @@ def serve(socket_path: str, config: dict, watch_pid: int | None) -> None:
     if watch_pid:
         threading.Thread(target=_exit_with, args=(watch_pid, socket_path), daemon=True).start()
     threading.Thread(target=_accept, args=(listener, inbox, hello), daemon=True).start()
+    threading.Thread(target=_write, args=(_OUTBOX,), name="uwfq-engine-writer",
+                     daemon=True).start()
     _engine_loop(shared, inbox, hello)
 
 
@@ -141,13 +145,24 @@ def _handle(shared, connection: _Connection, message: dict, hello: dict) -> None
                                contended_tokens=dict(shared.contended_tokens)))
 
 
+# Replies are encoded and written by one writer thread (in order), so the engine thread only
+# queues them and goes on to the next step.
+_OUTBOX: queue.Queue = queue.Queue()
+
+
 def _send(connection: _Connection, message: dict) -> None:
-    if not connection.open:
-        return
-    try:
-        send(connection.sock, message)
-    except OSError:
-        connection.open = False      # its reader reports the close; the requests go then
+    _OUTBOX.put((connection, message))
+
+
+def _write(outbox: queue.Queue) -> None:
+    while True:
+        connection, message = outbox.get()
+        if not connection.open:
+            continue
+        try:
+            send(connection.sock, message)
+        except OSError:
+            connection.open = False      # its reader reports the close; the requests go then
 
 
 def _exit_with(pid: int, socket_path: str) -> None:

@@ -28,7 +28,8 @@ from inference_udf.request import Request
 
 
 class ModelRunner:
-    def __init__(self, model, num_blocks: int, max_model_len: int, block_size: int):
+    def __init__(self, model, num_blocks: int, max_model_len: int, block_size: int,
+                 max_batch: int = 0, cuda_graphs: bool = False):
         check_supported(model.config)
         config = model.config.get_text_config()
         heads = config.num_attention_heads
@@ -42,9 +43,15 @@ class ModelRunner:
                                 self.dtype, self.device, block_size)
         self.masked = torch.tensor(torch.finfo(self.dtype).min, dtype=self.dtype, device=self.device)
         self.zero = torch.zeros((), dtype=self.dtype, device=self.device)
-        self.positions = torch.arange(max_model_len, device=self.device)
         self.max_blocks = self.pool.blocks_for(max_model_len)
+        self.positions = torch.arange(self.max_blocks * block_size, device=self.device)
         self._state: DecodeState | None = None
+        # CUDA graphs of the decode step, on a GPU when asked for; the CPU always runs eager.
+        self.graphs = None
+        if cuda_graphs and self.device.type == "cuda":
+            from inference_udf.cuda_graphs import DecodeGraphs
+
+            self.graphs = DecodeGraphs(self, max_batch)
 
     def reset(self) -> None:
         """Forget the decode state (the engine dropped its requests)."""
@@ -90,15 +97,25 @@ class ModelRunner:
             state = self._state = DecodeState(running, self.pool, self.max_blocks)
         else:
             state.sync_blocks()
-        input_ids, positions = state.tokens[:, None], state.positions
         width = max(state.host_positions) + 1
+        if self.graphs is not None:
+            logits = self.graphs.run(state, width)
+            if logits is not None:
+                return logits
+        return self.decode_logits(state.tokens, state.positions, state.block_table, width)
+
+    def decode_logits(self, tokens: torch.Tensor, positions: torch.Tensor,
+                      block_table: torch.Tensor, width: int) -> torch.Tensor:
+        """One decode step from device tensors alone (what a CUDA graph captures): each row's
+        last token and its position ``[B]``, its block table ``[B, >= width / block_size]``;
+        keys are read up to ``width``. Returns ``[B, vocab]``."""
         masks = self._masks(positions[:, None], self.positions[None, :width])   # [B, W]
         masks = {kind: mask[:, None, None, :] for kind, mask in masks.items()}
         pool = self.pool
-        rows = pool.token_rows(state.block_table[:, :pool.blocks_for(width)], width)
+        rows = pool.token_rows(block_table[:, :pool.blocks_for(width)], width)
         new_rows = rows.gather(1, positions[:, None])[:, 0]
         view = DecodeView(pool, new_rows, rows)
-        return self._logits(input_ids, masks, positions[:, None], view, 1)
+        return self._logits(tokens[:, None], masks, positions[:, None], view, 1)
 
     def _masks(self, query_pos: torch.Tensor, key_pos: torch.Tensor) -> dict:
         """Additive masks by layer type: a key is seen if it is not after the query and, in a

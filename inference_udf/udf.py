@@ -57,7 +57,8 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
                  kv_budget_tokens: int | None = None, admission: str = "reserve",
                  logprobs: int | None = None, n: int = 1,
                  overflow: str = "error", dtype: str = "auto", device: str = "auto",
-                 num_threads: int | None = None, shared_engine: bool = False) -> InferenceUDF:
+                 num_threads: int | None = None, shared_engine: bool = False,
+                 cuda_graphs: bool = False) -> InferenceUDF:
     """A generation UDF for the checkpoint folder ``model``.
 
     The input column holds prompt strings, or chat messages (``array<struct<role string,
@@ -86,6 +87,10 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
     (the task's ``uwfq.user``) by weighted virtual time over decoded tokens, with the weights of
     ``spark.uwfq.weights``, replaced by those of ``spark.uwfq.weightsFile`` when the engine
     process can read that file (re-read once a second). Off by default.
+
+    ``cuda_graphs=True``: on a GPU, the decode step is captured as CUDA graphs per bucket of
+    batch size and attention width and replayed (eager on the CPU, or if capture fails). Not
+    yet run on a GPU; off by default.
     """
     from pyspark.sql.functions import arrow_udf
 
@@ -101,7 +106,8 @@ def generate_udf(model: str, *, max_new_tokens: int = 64, temperature: float = 0
     settings = dict(chat_template=chat_template, system_prompt=system_prompt, overflow=overflow,
                     dtype=dtype, device=device, num_threads=num_threads)
     engine_options = dict(max_num_seqs=max_in_flight, max_model_len=max_model_len,
-                          kv_budget_tokens=kv_budget_tokens, admission=admission)
+                          kv_budget_tokens=kv_budget_tokens, admission=admission,
+                          cuda_graphs=bool(cuda_graphs))
     shared = _shared_engine_config(model, settings, engine_options) if shared_engine else None
 
     result_type = arrow_type(output.schema)

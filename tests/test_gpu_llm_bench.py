@@ -21,4 +21,5 @@ def test_gpu_benchmark_smoke_runs_on_cpu(tmp_path):
     for row in result["rows"]:
         assert row["engine_tokens_per_s"] > 0 and row["generate_static_tokens_per_s"] > 0
         assert 0 < row["engine_roofline_fraction"] < 1
+        assert row["graphed_step_ms"] is None              # no CUDA graphs on the CPU
     assert result["meta"]["commit"] and "| tiny |" in (tmp_path / "gpu_llm.md").read_text()

@@ -1,0 +1,120 @@
+"""The generation UDF's body runs on three threads: rows are read and tokenized on one, the
+engine steps on another, text and output rows are built on the UDF's own; rows keep their order,
+batches their boundaries, bad rows their errors, and the output is the same from run to run."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.llm_fixtures import load
+
+from inference_udf.engine import LLMEngine
+from inference_udf.outputs import OutputOptions
+from inference_udf.prompts import PromptEncoder
+from inference_udf.row_stream import generate_rows
+from inference_udf.sampling_params import SamplingParams
+from inference_udf.tiny import corpus, write_tiny_checkpoint
+
+
+class Threads:
+    def __init__(self):
+        self.seen: dict[str, set[int]] = {"encode": set(), "step": set(), "result": set()}
+        self.lock = threading.Lock()
+
+    def note(self, what: str) -> None:
+        with self.lock:
+            self.seen[what].add(threading.get_ident())
+
+
+def recording(threads: Threads):
+    class Encoder(PromptEncoder):
+        def encode(self, *args, **kwargs):
+            threads.note("encode")
+            return super().encode(*args, **kwargs)
+
+    class Engine(LLMEngine):
+        def step(self):
+            threads.note("step")
+            return super().step()
+
+    class Output(OutputOptions):
+        def result(self, *args, **kwargs):
+            threads.note("result")
+            return super().result(*args, **kwargs)
+
+    return Encoder, Engine, Output
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return load(write_tiny_checkpoint(tmp_path_factory.mktemp("llama"), "llama"))
+
+
+def batches(sizes, seed=0):
+    texts = iter(corpus(sum(sizes), seed=seed))
+    out = []
+    for size in sizes:
+        prompts = [next(texts) for _ in range(size)]
+        out.append((prompts, [{"max_new_tokens": 3 + i % 7} for i in range(size)]))
+    out[1][0][1] = ""                                      # a bad row: its error, in its place
+    return out
+
+
+def run(tiny, sizes, threads):
+    model, tokenizer = tiny
+    Encoder, Engine, Output = recording(threads)
+    engine = Engine(model, tokenizer, max_num_seqs=4, max_model_len=128)
+    frames = list(generate_rows(engine, Encoder(tokenizer), SamplingParams(8),
+                                iter(batches(sizes)), rows_ahead=6, output=Output()))
+    return frames, engine
+
+
+def test_reading_stepping_and_output_run_on_separate_threads(tiny):
+    threads = Threads()
+    sizes = [5, 3, 7, 1, 6]
+    frames, _ = run(tiny, sizes, threads)
+    seen = threads.seen
+    assert seen["encode"] and seen["step"] and seen["result"]
+    assert not seen["encode"] & seen["step"]              # tokenizing never holds up a step
+    assert not seen["result"] & seen["step"]              # nor does building the output
+    assert seen["result"] == {threading.get_ident()}       # output on the UDF's own thread
+    assert [len(f) for f in frames] == sizes               # batch boundaries kept
+    assert frames[1]["error"][1].startswith("the prompt is empty")
+
+
+def test_rows_keep_their_order_and_equal_each_row_run_alone(tiny):
+    model, tokenizer = tiny
+    sizes = [5, 3, 7, 1, 6]
+    frames, _ = run(tiny, sizes, Threads())
+    again, _ = run(tiny, sizes, Threads())
+    texts = [t for f in frames for t in f["text"]]
+    assert texts == [t for f in again for t in f["text"]]  # the same from run to run
+    encoder = PromptEncoder(tokenizer)
+    rows = [(p, o) for prompts, overrides in batches(sizes) for p, o in zip(prompts, overrides)]
+    alone = LLMEngine(model, tokenizer, max_num_seqs=1, max_model_len=128)
+    for text, (prompt, override) in zip(texts, rows):
+        if not prompt:
+            assert text is None
+            continue
+        request, = alone.generate([encoder.encode(prompt, 100)],
+                                  SamplingParams(override["max_new_tokens"]))
+        assert text == tokenizer.decode(request.output_ids, skip_special_tokens=True)
+
+
+def test_a_failing_input_fails_the_task_and_stops_the_engine_thread(tiny):
+    model, tokenizer = tiny
+    engine = LLMEngine(model, tokenizer, max_num_seqs=4, max_model_len=128)
+
+    def broken():
+        yield from batches([4, 4])
+        raise OSError("the input stream broke")
+
+    before = {t.ident for t in threading.enumerate()}
+    with pytest.raises(OSError, match="input stream broke"):
+        list(generate_rows(engine, PromptEncoder(tokenizer), SamplingParams(4), broken(),
+                           rows_ahead=4))
+    engine_threads = [t for t in threading.enumerate()
+                      if t.ident not in before and t.name == "uwfq-engine"]
+    assert not engine_threads                              # joined before the error surfaced
