@@ -47,6 +47,29 @@ def local_session(master: str = "local[2]", app_name: str = "spark-uwfq",
         builder = configure(builder, **options)
     elif options:
         raise TypeError("options given but plugin=False: " + ", ".join(sorted(options)))
+    _launch_jvm(builder)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     return spark
+
+
+# Confs that take effect only when the driver JVM starts (its classpath, memory, JVM options).
+_LAUNCH_PREFIXES = ("spark.jars", "spark.driver.")
+
+
+def _launch_jvm(builder) -> None:
+    """Start PySpark's JVM, if not yet running, with only the builder's launch-time confs.
+
+    PySpark starts it with the first session's confs as spark-submit ``--conf``s, which makes
+    each a JVM system property that every later session of the process reads as a default: a
+    ``spark.uwfq.*`` setting of one session would silently hold in the next.
+    """
+    from pyspark import SparkConf, SparkContext
+
+    if SparkContext._gateway is not None:
+        return
+    launch = SparkConf(loadDefaults=False)
+    for key, value in builder._options.items():  # pyspark is pinned to 4.3.x
+        if key.startswith(_LAUNCH_PREFIXES):
+            launch.set(key, value)
+    SparkContext._ensure_initialized(conf=launch)
