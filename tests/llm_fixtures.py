@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -36,3 +37,17 @@ def reference_generate(model, prompt, max_new_tokens, eos_token_id):
                          max_new_tokens=max_new_tokens, eos_token_id=eos_token_id,
                          pad_token_id=0)
     return out[0, len(prompt):].tolist()
+
+
+REPO = str(Path(__file__).resolve().parent.parent)
+
+
+def udf_session(master: str, app_name: str, arrow_batch_rows: int):
+    """A session without the plugin for the UDF tests: small Arrow batches, so one task streams
+    several through the engine; workers import this checkout's inference_udf."""
+    from spark_uwfq.session import local_session
+
+    return local_session(master, app_name=app_name, plugin=False, conf={
+        "spark.sql.execution.arrow.maxRecordsPerBatch": str(arrow_batch_rows),
+        "spark.executorEnv.PYTHONPATH": REPO,
+    })

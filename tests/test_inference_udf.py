@@ -10,14 +10,13 @@ from typing import Iterator, Tuple
 import pyarrow as pa
 import pytest
 
-from tests.llm_fixtures import load, torch
+from tests.llm_fixtures import load, torch, udf_session
 
 from inference_udf import generate_udf, score_udf
 from inference_udf.engine import LLMEngine
 from inference_udf.sampling_params import SamplingParams
 from inference_udf.tiny import corpus, write_tiny_checkpoint
 
-REPO = str(Path(__file__).resolve().parent.parent)
 MAX_LEN = 96
 
 
@@ -28,14 +27,7 @@ def checkpoint(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def spark():
-    from spark_uwfq.session import local_session
-
-    # Small Arrow batches so one task streams several of them through the engine; workers
-    # import this checkout's inference_udf.
-    session = local_session("local[2]", app_name="uwfq-llm-tests", plugin=False, conf={
-        "spark.sql.execution.arrow.maxRecordsPerBatch": "16",
-        "spark.executorEnv.PYTHONPATH": REPO,
-    })
+    session = udf_session("local[2]", "uwfq-llm-tests", arrow_batch_rows=16)
     yield session
     session.stop()
 

@@ -19,14 +19,13 @@ from typing import Iterator, Tuple
 import pyarrow as pa
 import pytest
 
-from tests.llm_fixtures import torch  # noqa: F401  (skips without torch)
+from tests.llm_fixtures import torch, udf_session  # noqa: F401  (torch: skips without it)
 
 from inference_udf import generate_udf, score_udf
 from inference_udf.tiny import corpus, write_tiny_checkpoint
 
 pytestmark = pytest.mark.slow
 
-REPO = str(Path(__file__).resolve().parent.parent)
 MAX_LEN = 96
 MEGABYTE = 1_000_000
 BAD_UTF8 = "61C328FF62"          # 'a', a broken two-byte sequence, a stray 0xFF, 'b'
@@ -40,14 +39,9 @@ def checkpoint(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def spark():
-    from spark_uwfq.session import local_session
-
     # local[2,3]: two task threads, and a failed task is tried up to 3 times (the dying-worker
-    # test needs the retry). Small Arrow batches: each task streams several through the engine.
-    session = local_session("local[2,3]", app_name="uwfq-llm-faults", plugin=False, conf={
-        "spark.sql.execution.arrow.maxRecordsPerBatch": "8",
-        "spark.executorEnv.PYTHONPATH": REPO,
-    })
+    # test needs the retry).
+    session = udf_session("local[2,3]", "uwfq-llm-faults", arrow_batch_rows=8)
     yield session
     session.stop()
 
