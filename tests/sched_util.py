@@ -134,3 +134,17 @@ def flood_then_short(spark, flood_user, short_user, flood_jobs=2, on_flood_runni
                name="short")
     jobs.join()
     return seen.all(), ids, floods()
+
+
+def order_stages(jvm, order, infos: dict, running: dict | None, now_ms: int) -> list[int]:
+    """Stage ids of ``infos`` (stage -> TaskSetInfo) in the order ``order(views, now)`` gives,
+    each view with its running tasks from ``running`` (stage -> count)."""
+    from py4j.java_gateway import get_field
+
+    running = running or {}
+    views = jvm.java.util.ArrayList()
+    view_class = getattr(jvm.dev.uwfq.policy, "SchedulingPolicy$TaskSetView")
+    for stage, info in infos.items():
+        views.add(view_class(info, running.get(stage, 0), 1, None))
+    order(views, now_ms)
+    return [get_field(v, "info").stageId() for v in views]

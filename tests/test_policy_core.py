@@ -12,6 +12,7 @@ import subprocess
 
 import pytest
 from py4j.java_gateway import get_field
+from sched_util import order_stages
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +49,7 @@ class Driver:
         self.policy.onTaskSetRemoved(stage, 0, self.now)
 
     def order(self, running=None):
-        running = running or {}
-        views = self.jvm.java.util.ArrayList()
-        view_class = getattr(self.jvm.dev.uwfq.policy, "SchedulingPolicy$TaskSetView")
-        for stage, info in self.infos.items():
-            views.add(view_class(info, running.get(stage, 0), 1, None))
-        self.policy.order(views, self.now)
-        return [get_field(v, "info").stageId() for v in views]
+        return order_stages(self.jvm, self.policy.order, self.infos, running, self.now)
 
     def status(self):
         return json.loads(self.policy.statusJson(self.now))

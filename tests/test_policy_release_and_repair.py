@@ -11,7 +11,7 @@ import json
 import math
 
 import pytest
-from py4j.java_gateway import get_field
+from sched_util import order_stages
 
 POLICIES = ["uwfq", "ujf", "cfq", "fifo", "fair"]
 
@@ -40,13 +40,7 @@ class Host:
         self.host.submitted(info, 2, self.now)
 
     def order(self, running=None):
-        running = running or {}
-        views = self.jvm.java.util.ArrayList()
-        view_class = getattr(self.jvm.dev.uwfq.policy, "SchedulingPolicy$TaskSetView")
-        for stage, info in self.infos.items():
-            views.add(view_class(info, running.get(stage, 0), 1, None))
-        self.host.order(views, self.now)
-        return [get_field(v, "info").stageId() for v in views]
+        return order_stages(self.jvm, self.host.order, self.infos, running, self.now)
 
     def task_ended(self, stage, run_ms, ok=True):
         self.now += 10
