@@ -21,6 +21,7 @@ from typing import Sequence
 
 import torch
 
+from inference_udf.batch_kv import BatchKV
 from inference_udf.decode_state import DecodeState
 from inference_udf.families import FULL, SLIDING, attention_layout, check_supported
 from inference_udf.kv_pool import DecodeView, KVBlockPool, PrefillView
@@ -46,6 +47,10 @@ class ModelRunner:
         self.max_blocks = self.pool.blocks_for(max_model_len)
         self.positions = torch.arange(self.max_blocks * block_size, device=self.device)
         self._state: DecodeState | None = None
+        # On the CPU the batch's keys and values stay contiguous while it lasts: one gather per
+        # batch instead of one per step (see batch_kv).
+        self.contiguous_batch_kv = self.device.type == "cpu"
+        self._batch_kv: BatchKV | None = None
         # CUDA graphs of the decode step, on a GPU when asked for; the CPU always runs eager.
         self.graphs = None
         if cuda_graphs and self.device.type == "cuda":
@@ -95,6 +100,7 @@ class ModelRunner:
         state = self._state
         if state is None or not state.matches(running):
             state = self._state = DecodeState(running, self.pool, self.max_blocks)
+            self._batch_kv = None
         else:
             state.sync_blocks()
         width = max(state.host_positions) + 1
@@ -102,6 +108,11 @@ class ModelRunner:
             logits = self.graphs.run(state, width)
             if logits is not None:
                 return logits
+        if self.contiguous_batch_kv:
+            if self._batch_kv is None:
+                self._batch_kv = BatchKV(self.pool, len(running))
+            view = self._batch_kv.view(state.block_table, state.positions, width)
+            return self._decode(state.tokens, state.positions, view, width)
         return self.decode_logits(state.tokens, state.positions, state.block_table, width)
 
     def decode_logits(self, tokens: torch.Tensor, positions: torch.Tensor,
@@ -109,12 +120,14 @@ class ModelRunner:
         """One decode step from device tensors alone (what a CUDA graph captures): each row's
         last token and its position ``[B]``, its block table ``[B, >= width / block_size]``;
         keys are read up to ``width``. Returns ``[B, vocab]``."""
-        masks = self._masks(positions[:, None], self.positions[None, :width])   # [B, W]
-        masks = {kind: mask[:, None, None, :] for kind, mask in masks.items()}
         pool = self.pool
         rows = pool.token_rows(block_table[:, :pool.blocks_for(width)], width)
         new_rows = rows.gather(1, positions[:, None])[:, 0]
-        view = DecodeView(pool, new_rows, rows)
+        return self._decode(tokens, positions, DecodeView(pool, new_rows, rows), width)
+
+    def _decode(self, tokens: torch.Tensor, positions: torch.Tensor, view, width: int):
+        masks = self._masks(positions[:, None], self.positions[None, :width])   # [B, W]
+        masks = {kind: mask[:, None, None, :] for kind, mask in masks.items()}
         return self._logits(tokens[:, None], masks, positions[:, None], view, 1)
 
     def _masks(self, query_pos: torch.Tensor, key_pos: torch.Tensor) -> dict:

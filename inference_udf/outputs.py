@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from inference_udf.request import FinishReason, Request
+from inference_udf.sampling_params import check_logprobs
 
 TOP_LOGPROB = "array<array<struct<token_id int, token string, logprob double>>>"
 
@@ -24,9 +25,8 @@ class OutputOptions:
     n: int = 1
 
     def __post_init__(self):
-        if self.logprobs is not None and (isinstance(self.logprobs, bool) or
-                                          not isinstance(self.logprobs, int) or self.logprobs < 0):
-            raise ValueError(f"logprobs must be None or an integer >= 0: got {self.logprobs!r}")
+        if self.logprobs is not None:
+            check_logprobs(self.logprobs)
         if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 1:
             raise ValueError(f"n must be an integer >= 1: got {self.n!r}")
 

@@ -13,7 +13,9 @@ waits for Python between steps.
 
 Rows keep their order and their batches: every output batch lines up with its input batch (only
 the total row count must match for an iterator UDF). A row that cannot be prepared (a bad prompt
-or per-row value) gets its error at once and never reaches the engine.
+or per-row value) gets its error at once and never reaches the engine. Within a batch, rows
+enter the engine longest ``max_new_tokens`` first (``batch_order``): a batch is done when its
+slowest row is.
 
 Nothing depends on timing: the engine thread takes the next batch exactly where a
 single-threaded loop would read it (whenever fewer than ``rows_ahead`` rows are in flight),
@@ -30,6 +32,7 @@ import threading
 from collections import deque
 from typing import Iterator
 
+from inference_udf.batch_order import longest_first
 from inference_udf.engine_client import EngineUnavailable
 from inference_udf.outputs import OutputOptions
 from inference_udf.prompts import PromptEncoder
@@ -163,8 +166,10 @@ def _prepare(encoder, defaults, output, max_model_len, prompts: list,
 
 
 def _submit(engine, output, batch: _Batch) -> None:
-    """Queue a prepared batch's rows in the engine (engine thread)."""
-    for row, prompt_ids, samples in batch.prepared:
+    """Queue a prepared batch's rows in the engine (engine thread), longest limit first."""
+    prepared = batch.prepared
+    order = longest_first([samples[0].max_new_tokens for _, _, samples in prepared])
+    for row, prompt_ids, samples in (prepared[i] for i in order):
         try:
             for sample, sample_params in enumerate(samples):
                 engine.add_request((batch, row, sample), prompt_ids, sample_params)

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 MAX_INT = 2**63 - 1
 # Below this a temperature only overflows float32 logits; 0 is the way to ask for greedy.
 MIN_TEMPERATURE = 1e-5
+# The most alternatives per token a request may ask for (vLLM's default max_logprobs): each one
+# is a struct per generated token, so a large k would make every row's answer enormous.
+MAX_LOGPROBS = 20
 
 
 @dataclass(frozen=True)
@@ -38,13 +41,19 @@ class SamplingParams:
         if isinstance(self.stop, str) or not all(isinstance(s, str) and s for s in self.stop):
             raise ValueError(f"stop must be a list of non-empty strings: got {self.stop!r}")
         if self.logprobs is not None:
-            _check_int("logprobs", self.logprobs, minimum=0)
+            check_logprobs(self.logprobs)
         for token_id in self.stop_token_ids:
             _check_int("stop_token_ids", token_id, minimum=0)
 
     @property
     def greedy(self) -> bool:
         return self.temperature == 0.0
+
+
+def check_logprobs(value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_LOGPROBS:
+        raise ValueError(f"logprobs must be None or an integer in [0, {MAX_LOGPROBS}] (the chosen "
+                         f"token's log-probability and that many alternatives): got {value!r}")
 
 
 def _check_int(name, value, minimum):

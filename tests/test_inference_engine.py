@@ -9,6 +9,7 @@ import pytest
 from tests.llm_fixtures import load, mixed_prompts, reference_generate, torch
 
 from inference_udf.admission import ReserveMaxTokens
+from inference_udf.batch_kv import GROWTH, BatchKVView
 from inference_udf.engine import LLMEngine
 from inference_udf.request import FinishReason
 from inference_udf.sampling_params import SamplingParams
@@ -59,6 +60,34 @@ def test_fused_greedy_equals_one_at_a_time_generate(tiny):
     assert [r.output_ids for r in requests] == reference
     assert all(r.finish_reason is FinishReason.LENGTH for r in requests)
     assert max(batch_sizes) == 8  # the decode batch was full
+
+
+@pytest.mark.parametrize("contiguous", [True, False], ids=["batch-copy", "pool-gather"])
+def test_cpu_decode_copies_a_batch_once_then_writes_one_token_a_step(tiny, contiguous, monkeypatch):
+    # The CPU keeps a batch's keys and values contiguous while it lasts: gathered from the pool
+    # when the batch forms and again only when the longest request outgrows the copy (every
+    # GROWTH tokens); each step writes only its new token. The pool gather (the GPU's path)
+    # must give the same tokens.
+    model, _, prompts, _, _ = tiny
+    prompts, limit = prompts[:6], 2 * GROWTH + 20
+    expected = [reference_generate(model, p, limit, NO_EOS) for p in prompts]
+    gathers = []
+    real_gather = BatchKVView._gather
+    monkeypatch.setattr(BatchKVView, "_gather",
+                        lambda view, *args: gathers.append(1) or real_gather(view, *args))
+    e = engine(model, max_model_len=400)
+    e.runner.contiguous_batch_kv = contiguous
+    requests = e.generate(prompts, SamplingParams(limit))
+    assert [r.output_ids for r in requests] == expected
+    # One batch for all ``limit`` steps: keys and values of every layer gathered when it formed
+    # and again each time it outgrew the copy (at least once, at most every GROWTH tokens),
+    # never once a step.
+    buffers = 2 * model.config.num_hidden_layers
+    if contiguous:
+        assert len(gathers) % buffers == 0
+        assert 2 <= len(gathers) // buffers <= 1 + limit // GROWTH
+    else:
+        assert not gathers
 
 
 def test_early_eos_stops_each_request_on_its_own(tiny):
@@ -169,6 +198,8 @@ def test_prompt_that_cannot_fit_is_refused_with_the_reason(tiny):
     (dict(temperature=1e-9), r"temperature must be 0 \(greedy\) or at least 1e-05"),
     (dict(seed=2**64), r"seed must be at most 2\^63 - 1: got 1.845e\+19"),
     (dict(top_k=2**63), r"top_k must be at most 2\^63 - 1"),
+    (dict(logprobs=-1), r"logprobs must be None or an integer in \[0, 20\]"),
+    (dict(logprobs=50_000), r"logprobs must be None or an integer in \[0, 20\].*got 50000"),
 ])
 def test_sampling_params_say_what_is_wrong(bad, message):
     with pytest.raises(ValueError, match=message):

@@ -118,3 +118,31 @@ def test_a_failing_input_fails_the_task_and_stops_the_engine_thread(tiny):
     engine_threads = [t for t in threading.enumerate()
                       if t.ident not in before and t.name == "uwfq-engine"]
     assert not engine_threads                              # joined before the error surfaced
+
+
+def test_a_batch_enters_the_engine_longest_limit_first_so_no_long_row_runs_alone_at_the_end(tiny):
+    # A batch is done when its slowest row is. With two seats, eight 4-token rows and one
+    # 40-token row: in input order the long row starts last and decodes alone for 40 steps after
+    # the others (56 steps); started first, the short rows share its steps (40 steps).
+    model, tokenizer = tiny
+    admitted, steps = [], []
+
+    class Engine(LLMEngine):
+        def add_request(self, request_id, prompt_ids, params):
+            admitted.append(request_id[1])
+            return super().add_request(request_id, prompt_ids, params)
+
+        def step(self):
+            steps.append(len(self.scheduler.running))
+            return super().step()
+
+    limits = [4] * 8 + [40]
+    prompts = corpus(len(limits), seed=3)
+    engine = Engine(model, tokenizer, max_num_seqs=2, num_staging_slots=1, max_model_len=128,
+                    eos_token_ids=[10_000])                # never stops early: steps are exact
+    frames = list(generate_rows(engine, PromptEncoder(tokenizer), SamplingParams(8),
+                                iter([(prompts, [{"max_new_tokens": n} for n in limits])]),
+                                rows_ahead=len(limits)))
+    assert admitted == [8, 0, 1, 2, 3, 4, 5, 6, 7]          # longest first, ties in input order
+    assert len(steps) <= 41
+    assert list(frames[0]["completion_tokens"]) == limits   # rows come back in input order

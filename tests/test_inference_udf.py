@@ -127,6 +127,10 @@ def test_bad_factory_arguments_fail_before_any_job(spark, checkpoint):
         generate_udf(checkpoint)("prompt", beam_width="b")
     with pytest.raises(ValueError, match="admission='lifo': expected one of reserve, past_future"):
         generate_udf(checkpoint, admission="lifo")
+    # More alternatives than anyone reads (or than the vocabulary has) would fail every row at
+    # its first token: refused here instead.
+    with pytest.raises(ValueError, match=r"logprobs must be None or an integer in \[0, 20\]"):
+        generate_udf(checkpoint, logprobs=100_000)
 
 
 def test_past_future_admission_gives_the_same_rows(spark, checkpoint, tmp_path):

@@ -5,7 +5,8 @@
   run to the chunk's longest limit (what ``predict_batch_udf`` does).
 - ``hf_continuous``: transformers' own continuous batching (``init_continuous_batching``,
   per-request ``max_new_tokens``), at most ``max_in_flight`` requests per batch.
-- ``ours``: ``LLMEngine`` (temporal fusion over a KV block pool), ``max_in_flight`` at once.
+- ``ours``: ``LLMEngine`` (temporal fusion over a KV block pool), ``max_in_flight`` at once;
+  offline, the requests enter in the order the UDF gives one batch's rows (longest limit first).
 
 Offline: all requests at once, tokens/s. Online: Poisson arrivals, latency = finish - arrival.
 Every method's outputs are compared token for token with ``sequential``.
@@ -160,12 +161,16 @@ def run_hf_continuous(model, work: Workload, order, clock, max_in_flight: int):
 
 
 def run_ours(model, work: Workload, order, clock, max_in_flight: int):
+    from inference_udf.batch_order import longest_first
     from inference_udf.engine import LLMEngine
     from inference_udf.sampling_params import SamplingParams
 
     max_len = max(len(p) for p in work.prompts) + max(work.limits)
     engine = LLMEngine(model, max_num_seqs=max_in_flight, max_model_len=max_len,
                        eos_token_ids=[work.eos_token_id])
+    if not clock.online:
+        # All requests are one batch, as a task's rows are: the UDF's order (longest limit first).
+        order = [order[i] for i in longest_first([work.limits[i] for i in order])]
     pending, outputs, finish = list(order), {}, {}
     while pending or engine.has_unfinished:
         now = clock.now()

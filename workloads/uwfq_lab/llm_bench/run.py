@@ -75,6 +75,8 @@ def run(args) -> int:
               file=sys.stderr)
         return 2
     load_before = _load_average()
+    # The commit of the code that runs, read now: a run takes long enough for HEAD to move.
+    commit = _git()
     with tempfile.TemporaryDirectory() as scratch:
         path = _model_path(args, scratch)
         model, vocab, eos, pad = _load(path, device, dtype)
@@ -151,7 +153,7 @@ def run(args) -> int:
                   else f"tiny random {args.tiny_kind} (inference_udf.tiny)"),
               "padding_free_bound": bound, "kv_comparison": kv_rows,
               "machine": {**_machine(), "load_average_1m": [load_before, _load_average()]},
-              "git": _git(), "rows": rows, "rounds": rounds, "round_load_average_1m": round_loads,
+              "git": commit, "rows": rows, "rounds": rounds, "round_load_average_1m": round_loads,
               "ratios": _ratios(rows, rounds),
               "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     result["targets"] = targets.check(result)
