@@ -5,7 +5,8 @@
 - ``decode(running)``: ONE fused step over every running request, each at its own length:
   per-row position ids (absolute-position models such as GPT-2 need them as much as RoPE models)
   and a per-row additive mask over its own tokens, read back from its blocks up to the longest
-  request's length; returns ``[B, vocab]``. Tokens, positions and block tables stay on the
+  request's length (on the CPU from the batch's contiguous copy, ``batch_kv``); returns
+  ``[B, vocab]``. Tokens, positions and block tables stay on the
   device between steps (``DecodeState``); ``advance(tokens)`` hands the step's sampled ids on.
 
 Both go through the model's own ``forward`` (``logits_to_keep`` picks the rows' last

@@ -28,6 +28,7 @@ class PromptEncoder:
         self.chat_template = chat_template
         self.system_prompt = system_prompt
         self.overflow = overflow
+        self._longest: int | None = None     # characters of the vocabulary's longest token
 
     def encode(self, prompt, max_tokens: int, system_prompt: str | None = None) -> list[int]:
         """Token ids for ``prompt``, at most ``max_tokens`` of them; ValueError says why not."""
@@ -42,9 +43,12 @@ class PromptEncoder:
         if isinstance(prompt, str):
             if not prompt.strip():
                 raise ValueError("the prompt is empty: give some text")
+            self._check_characters(len(prompt), max_tokens)
             ids = self._tokens(prompt, system)
         elif hasattr(prompt, "__len__") and not isinstance(prompt, dict):
-            ids = self._chat(_messages(prompt), system)
+            messages = _messages(prompt)
+            self._check_characters(sum(len(m["content"]) for m in messages), max_tokens)
+            ids = self._chat(messages, system)
         else:
             raise ValueError(f"the prompt must be a string or a list of chat messages: got "
                              f"{type(prompt).__name__} {shorten(prompt)}")
@@ -55,6 +59,24 @@ class PromptEncoder:
                     "max_new_tokens): shorten it, lower max_new_tokens or use overflow='truncate'")
             ids = ids[len(ids) - max_tokens:]
         return ids
+
+    def _check_characters(self, characters: int, max_tokens: int) -> None:
+        """With ``overflow="error"``, refuse text too long to fit before tokenizing it: no token
+        covers more characters than the vocabulary's longest entry (x2 for normalizers that
+        compose characters), so longer text has more tokens than fit, whatever they are."""
+        if self.overflow != "error":
+            return
+        most = 2 * self._longest_token() * max_tokens
+        if characters > most:
+            raise ValueError(
+                f"the prompt has {characters} characters, more than {max_tokens} tokens (context "
+                "minus max_new_tokens) can hold: shorten it, lower max_new_tokens or use "
+                "overflow='truncate'")
+
+    def _longest_token(self) -> int:
+        if self._longest is None:
+            self._longest = max(map(len, self.tokenizer.get_vocab()), default=1) or 1
+        return self._longest
 
     def _tokens(self, prompt: str, system: str | None) -> list[int]:
         if not self.chat_template:

@@ -146,3 +146,30 @@ def test_a_batch_enters_the_engine_longest_limit_first_so_no_long_row_runs_alone
     assert admitted == [8, 0, 1, 2, 3, 4, 5, 6, 7]          # longest first, ties in input order
     assert len(steps) <= 41
     assert list(frames[0]["completion_tokens"]) == limits   # rows come back in input order
+
+
+def test_a_prompt_too_long_to_fit_is_refused_before_it_is_tokenized(tiny):
+    # Tokenizing a megabyte of text costs seconds; no token covers more characters than the
+    # vocabulary's longest entry, so such a prompt is refused from its length alone.
+    _, tokenizer = tiny
+    tokenized = []
+
+    class Counting(PromptEncoder):
+        def _tokens(self, *args):
+            tokenized.append(1)
+            return super()._tokens(*args)
+
+    longest = max(map(len, tokenizer.get_vocab()))
+    encoder = Counting(tokenizer)
+    with pytest.raises(ValueError, match=r"the prompt has 1000000 characters, more than 64 "
+                                         r"tokens .* can hold: .*overflow='truncate'"):
+        encoder.encode("spark " * 166_666 + "data", 64)
+    with pytest.raises(ValueError, match="more than 64 tokens"):
+        encoder.encode([{"role": "user", "content": "x" * 1_000_000}], 64)
+    assert not tokenized
+    # At the bound the text is tokenized and refused by its real token count, as before.
+    with pytest.raises(ValueError, match="the prompt has .* tokens but at most 64 fit"):
+        encoder.encode("spark " * (longest * 2 * 64 // 6), 64)
+    assert tokenized
+    # Truncation keeps the end of any prompt, so it still reads the whole text.
+    assert len(Counting(tokenizer, overflow="truncate").encode("spark " * 200_000, 64)) == 64
