@@ -298,8 +298,10 @@ def _write(base: Path, result: dict, table: str) -> None:
     base.parent.mkdir(parents=True, exist_ok=True)
     base.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     config = result["config"]
+    arrivals = (f"Poisson mean gap {config['mean_gap_ms']} ms" if config.get("online", True) else
+                "offline runs only (--no-online: the latency columns are the offline runs')")
     workload = (f"{config['requests']} requests, output limits {config['limits']}, max in flight "
-                f"{config['max_in_flight']}, Poisson mean gap {config['mean_gap_ms']} ms"
+                f"{config['max_in_flight']}, {arrivals}"
                 if result["rows"] else
                 f"KV comparison only: {config['requests']} short-answer chat prompts, limit "
                 f"{config['kv_limit']}, the bytes of {config['kv_slots']} full-length slots")
