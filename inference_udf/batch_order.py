@@ -4,9 +4,9 @@ An output batch goes back to Spark when its slowest row is done, and a task when
 is, so within a batch what counts is when the last row finishes, not the mean. Handing the
 engine the rows that may run longest first (LPT, the classic rule for makespan) keeps the decode
 batch full to the end: short rows fill the seats that long ones leave, instead of a few long
-rows decoding alone, one weight pass per token each, after everything else is done. On a model
-whose step costs about the same at any batch size (reading the weights dominates), those
-half-empty tail steps are most of what separates continuous batching from its padding-free bound.
+rows decoding alone, one weight pass per token each, after everything else is done. Where much of
+a step's cost is fixed whatever the batch size (reading the weights, on a CPU or for a small
+batch on a GPU), those half-empty tail steps cost nearly as much as full ones.
 
 The order is stable (equal limits keep their input order), and rows still come back in their
 input order. Rows of one batch only: a later batch never overtakes an earlier one, so no row
